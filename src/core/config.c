@@ -1,0 +1,275 @@
+/* config.c - the settings table, and loading it from defaults, environment and flags. */
+#define _POSIX_C_SOURCE 200809L
+#include "core/config.h"
+#include "core/log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S(field) offsetof(config, field), sizeof(((config *)0)->field)
+
+static const cfg_def settings[] = {
+    {"listen", "P2S_LISTEN", CFG_HOSTPORT, "127.0.0.1:8080", 0, 0, S(listen), 1,
+     "Address and port the HTTP server binds (host:port, [v6]:port; port 0 picks a free one)"},
+    {"data-dir", "P2S_DATA_DIR", CFG_STRING, "./data", 0, 0, S(data_dir), 1,
+     "Directory for the embedded database, media files and the generated key file"},
+    {"database-url", "P2S_DATABASE_URL", CFG_DBURL, "", 0, 0, S(database_url), 1,
+     "Database: sqlite:PATH or a file path (default DATA_DIR/post2share.db), or "
+     "postgres://user:pass@host:port/db"},
+    {"public-url", "P2S_PUBLIC_URL", CFG_URL, "", 0, 0, S(public_url), 1,
+     "Base URL users and platforms reach this server at (default http://LISTEN)"},
+    {"secret-key", "P2S_SECRET_KEY", CFG_SECRET, "", 0, 0, S(secret_key), 0,
+     "Master key, 64 hex characters; environment only, never a flag (flags show in ps)"},
+    {"secret-key-file", "P2S_SECRET_KEY_FILE", CFG_STRING, "", 0, 0, S(secret_key_file), 1,
+     "Key file used when P2S_SECRET_KEY is unset (default DATA_DIR/secret.key, created 0600)"},
+    {"web-dir", "P2S_WEB_DIR", CFG_STRING, "./web/dist", 0, 0, S(web_dir), 1,
+     "Directory of the built web app served at /"},
+    {"log-level", "P2S_LOG_LEVEL", CFG_LEVEL, "info", 0, 0, S(log_level), 1,
+     "Lowest level logged: debug, info, warn or error"},
+    {"threads", "P2S_THREADS", CFG_INT, "4", 1, 256, S(threads), 1,
+     "HTTP worker threads (thread pool, epoll)"},
+    {"db-pool", "P2S_DB_POOL", CFG_INT, "8", 1, 256, S(db_pool), 1,
+     "Database connections kept open by this process"},
+    {"max-body-kb", "P2S_MAX_BODY_KB", CFG_INT, "1024", 1, 1048576, S(max_body_kb), 1,
+     "Largest JSON request body in KiB for routes without their own cap"},
+    {"max-connections", "P2S_MAX_CONNECTIONS", CFG_INT, "4096", 16, 1000000, S(max_connections), 1,
+     "Most HTTP connections open at once"},
+    {"connection-timeout", "P2S_CONNECTION_TIMEOUT", CFG_INT, "60", 1, 3600,
+     S(connection_timeout), 1, "Seconds an idle HTTP connection is kept"},
+    {"shutdown-timeout", "P2S_SHUTDOWN_TIMEOUT", CFG_INT, "20", 0, 3600, S(shutdown_timeout), 1,
+     "Seconds requests in flight get to finish after SIGTERM/SIGINT"},
+};
+
+#undef S
+
+const cfg_def *config_table(size_t *count)
+{
+    *count = sizeof settings / sizeof settings[0];
+    return settings;
+}
+
+int config_split_hostport(const char *hp, char *host, size_t hostlen, int *port)
+{
+    const char *colon;
+    const char *h = hp;
+    size_t hl;
+    if (hp[0] == '[') {
+        const char *close = strchr(hp, ']');
+        if (close == NULL || close[1] != ':')
+            return -1;
+        h = hp + 1;
+        hl = (size_t)(close - h);
+        colon = close + 1;
+    } else {
+        colon = strrchr(hp, ':');
+        if (colon == NULL)
+            return -1;
+        hl = (size_t)(colon - hp);
+        if (memchr(hp, ':', hl) != NULL) /* bare IPv6 needs brackets */
+            return -1;
+    }
+    if (hl == 0 || hl >= hostlen)
+        return -1;
+    for (size_t i = 0; i < hl; i++) {
+        unsigned char c = (unsigned char)h[i];
+        if (!(isalnum(c) || c == '.' || c == '-' || c == ':' || c == '%' || c == '_'))
+            return -1;
+    }
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    const char *p = colon + 1;
+    if (*p == '\0' || strlen(p) > 5)
+        return -1;
+    long v = 0;
+    for (; *p != '\0'; p++) {
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    if (v > 65535)
+        return -1;
+    *port = (int)v;
+    return 0;
+}
+
+/* Check value against def and store it; on failure write a message to err. */
+static int set_value(config *cfg, const cfg_def *d, const char *src, const char *value, char *err,
+                     size_t errlen)
+{
+    char *field = (char *)cfg + d->offset;
+    size_t vlen = strlen(value);
+    const char *shown = d->type == CFG_SECRET ? "(hidden)" : value;
+
+    switch (d->type) {
+    case CFG_INT: {
+        char *end = NULL;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (vlen == 0 || errno != 0 || *end != '\0' || v < d->min || v > d->max) {
+            snprintf(err, errlen, "%s (%s --%s): must be an integer from %ld to %ld, got '%.64s'",
+                     d->env, src, d->name, d->min, d->max, value);
+            return -1;
+        }
+        *(int *)(void *)field = (int)v;
+        return 0;
+    }
+    case CFG_HOSTPORT: {
+        char host[256];
+        int port;
+        if (config_split_hostport(value, host, sizeof host, &port) != 0) {
+            snprintf(err, errlen,
+                     "%s (%s --%s): must be host:port with a port from 0 to 65535 "
+                     "(IPv6 as [addr]:port), got '%.64s'",
+                     d->env, src, d->name, value);
+            return -1;
+        }
+        break;
+    }
+    case CFG_URL:
+        if (vlen > 0 && strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) {
+            snprintf(err, errlen, "%s (%s --%s): must be an http:// or https:// URL, got '%.64s'",
+                     d->env, src, d->name, value);
+            return -1;
+        }
+        break;
+    case CFG_LEVEL: {
+        log_level l;
+        if (log_level_parse(value, &l) != 0) {
+            snprintf(err, errlen,
+                     "%s (%s --%s): must be one of debug, info, warn, error, got '%.64s'", d->env,
+                     src, d->name, value);
+            return -1;
+        }
+        break;
+    }
+    case CFG_DBURL:
+        if (strstr(value, "://") != NULL && strncmp(value, "postgres://", 11) != 0 &&
+            strncmp(value, "postgresql://", 13) != 0 && strncmp(value, "sqlite://", 9) != 0) {
+            snprintf(err, errlen,
+                     "%s (%s --%s): must be sqlite:PATH, a file path, or postgres://..., "
+                     "got a URL of another scheme",
+                     d->env, src, d->name);
+            return -1;
+        }
+        break;
+    case CFG_SECRET:
+    case CFG_STRING:
+        break;
+    }
+    if (vlen >= d->size) {
+        snprintf(err, errlen, "%s (%s --%s): must be at most %zu characters, got %zu ('%.32s...')",
+                 d->env, src, d->name, d->size - 1, vlen, shown);
+        return -1;
+    }
+    memcpy(field, value, vlen + 1);
+    return 0;
+}
+
+/* Find a setting by flag name (the text after "--", up to '=' or end). */
+static const cfg_def *find_flag(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        if (settings[i].has_flag && strlen(settings[i].name) == len &&
+            memcmp(settings[i].name, name, len) == 0)
+            return &settings[i];
+    }
+    return NULL;
+}
+
+/* Join a and b into field (size n); -1 if it does not fit. */
+static int join(char *field, size_t n, const char *a, const char *b)
+{
+    int w = snprintf(field, n, "%s%s", a, b);
+    return (w < 0 || (size_t)w >= n) ? -1 : 0;
+}
+
+int config_load(config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        const cfg_def *d = &settings[i];
+        if (set_value(cfg, d, "default", d->dflt, err, errlen) != 0)
+            return -1;
+        const char *env = getenv(d->env);
+        if (env != NULL && set_value(cfg, d, "environment", env, err, errlen) != 0)
+            return -1;
+    }
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0) {
+            snprintf(err, errlen, "unexpected argument '%.64s' (settings are --name=value)", a);
+            return -1;
+        }
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t nlen = eq != NULL ? (size_t)(eq - name) : strlen(name);
+        const cfg_def *d = find_flag(name, nlen);
+        if (d == NULL) {
+            snprintf(err, errlen, "unknown option '--%.*s' (see --help)", (int)(nlen > 64 ? 64 : nlen),
+                     name);
+            return -1;
+        }
+        const char *value;
+        if (eq != NULL) {
+            value = eq + 1;
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            snprintf(err, errlen, "option --%s needs a value", d->name);
+            return -1;
+        }
+        if (set_value(cfg, d, "flag", value, err, errlen) != 0)
+            return -1;
+    }
+    /* Derived defaults. */
+    int bad = 0;
+    if (cfg->database_url[0] == '\0')
+        bad |= join(cfg->database_url, sizeof cfg->database_url, cfg->data_dir, "/post2share.db");
+    cfg->public_url_derived = cfg->public_url[0] == '\0';
+    if (cfg->public_url_derived)
+        bad |= join(cfg->public_url, sizeof cfg->public_url, "http://", cfg->listen);
+    if (cfg->secret_key_file[0] == '\0')
+        bad |= join(cfg->secret_key_file, sizeof cfg->secret_key_file, cfg->data_dir,
+                    "/secret.key");
+    if (bad) {
+        snprintf(err, errlen, "P2S_DATA_DIR (--data-dir): path too long to derive file names");
+        return -1;
+    }
+    /* A public URL has no trailing slash, so paths can be appended. */
+    size_t pl = strlen(cfg->public_url);
+    while (pl > 0 && cfg->public_url[pl - 1] == '/')
+        cfg->public_url[--pl] = '\0';
+    return 0;
+}
+
+void config_print_help(FILE *out)
+{
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        const cfg_def *d = &settings[i];
+        char flag[64];
+        snprintf(flag, sizeof flag, "--%s", d->name);
+        fprintf(out, "  %-22s %-24s %s", d->has_flag ? flag : "(environment only)", d->env,
+                d->meaning);
+        if (d->dflt[0] != '\0')
+            fprintf(out, " [default %s]", d->dflt);
+        if (d->type == CFG_INT)
+            fprintf(out, " [%ld..%ld]", d->min, d->max);
+        fputc('\n', out);
+    }
+}
+
+void config_print_markdown(FILE *out)
+{
+    fputs("| Variable | Flag | Default | Meaning |\n|---|---|---|---|\n", out);
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        const cfg_def *d = &settings[i];
+        fprintf(out, "| `%s` | %s%s%s | %s%s%s | %s", d->env, d->has_flag ? "`--" : "—",
+                d->has_flag ? d->name : "", d->has_flag ? "`" : "", d->dflt[0] ? "`" : "derived",
+                d->dflt, d->dflt[0] ? "`" : "", d->meaning);
+        if (d->type == CFG_INT)
+            fprintf(out, " (%ld–%ld)", d->min, d->max);
+        fputs(" |\n", out);
+    }
+}

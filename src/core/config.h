@@ -1,0 +1,78 @@
+/*
+ * config.h - every setting of Post2Share, declared once in a typed table.
+ *
+ * Each setting has an environment variable (P2S_*), a flag (--name), a type,
+ * bounds and a default.  Flags override the environment; the environment
+ * overrides the default.  A bad value is refused with a message that names
+ * the setting and the accepted range.
+ */
+#ifndef P2S_CORE_CONFIG_H
+#define P2S_CORE_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CFG_PATH_MAX 1024
+
+typedef struct config {
+    char listen[256];                  /* host:port to bind */
+    char data_dir[CFG_PATH_MAX];       /* where the embedded database, media and key live */
+    char database_url[CFG_PATH_MAX];   /* sqlite:PATH, a file path, or postgres://... */
+    char public_url[512];              /* base URL the world reaches this server at */
+    char secret_key[256];              /* master key, 64 hex chars (environment only) */
+    char secret_key_file[CFG_PATH_MAX];/* key file, created 0600 if missing */
+    char web_dir[CFG_PATH_MAX];        /* built web app (web/dist) */
+    char log_level[16];                /* debug|info|warn|error */
+    int threads;                       /* HTTP worker threads */
+    int db_pool;                       /* database connections per process */
+    int max_body_kb;                   /* default request body cap (KiB) */
+    int max_connections;               /* concurrent HTTP connections */
+    int connection_timeout;            /* idle connection timeout (s) */
+    int shutdown_timeout;              /* seconds to let requests in flight finish */
+    int public_url_derived;            /* public_url was derived from listen, not set */
+} config;
+
+/* Type of a setting, which decides how its text is checked. */
+typedef enum cfg_type {
+    CFG_STRING,   /* free text up to the field size */
+    CFG_INT,      /* integer within [min, max] */
+    CFG_HOSTPORT, /* host:port, port 0..65535 */
+    CFG_URL,      /* empty or an http(s):// URL */
+    CFG_LEVEL,    /* a log level */
+    CFG_DBURL,    /* empty, sqlite:..., a path, or postgres(ql)://... */
+    CFG_SECRET    /* never printed */
+} cfg_type;
+
+/* One row of the settings table. */
+typedef struct cfg_def {
+    const char *name;    /* flag name without dashes, e.g. "listen" */
+    const char *env;     /* environment variable, e.g. "P2S_LISTEN" */
+    cfg_type type;       /* how the value is checked */
+    const char *dflt;    /* default text ("" = derived, see meaning) */
+    long min, max;       /* bounds for CFG_INT */
+    size_t offset, size; /* where the value lives in struct config */
+    int has_flag;        /* 0 for settings accepted only from the environment */
+    const char *meaning; /* one line for --help and the README */
+} cfg_def;
+
+/* The settings table and its length. */
+const cfg_def *config_table(size_t *count);
+
+/*
+ * Fill cfg from defaults, the environment, then argv[0..argc) flags
+ * ("--name=value" or "--name value").  Derived defaults are applied last
+ * (database_url, public_url, secret_key_file).  Returns 0, or -1 with a
+ * message naming the setting in err.
+ */
+int config_load(config *cfg, int argc, char **argv, char *err, size_t errlen);
+
+/* Print the settings (name, variable, default, meaning) for --help. */
+void config_print_help(FILE *out);
+
+/* Print the settings as a Markdown table (the README's configuration table). */
+void config_print_markdown(FILE *out);
+
+/* Split cfg->listen into host and port. Returns 0 or -1. */
+int config_split_hostport(const char *hp, char *host, size_t hostlen, int *port);
+
+#endif

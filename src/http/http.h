@@ -1,0 +1,69 @@
+/*
+ * http.h - a request as handlers see it, and the ways to answer it.
+ *
+ * A handler gets a http_req whose route matched, whose permission and body
+ * cap were checked, and whose JSON body (for ROUTE_JSON routes) was parsed.
+ * It answers exactly once with http_reply_json, http_reply_error or
+ * http_reply_raw.  Every answer carries X-Request-Id and the security
+ * headers.  Errors always have the shape
+ *   {"error":{"code":"...","message":"...","field":"..."|null}}.
+ */
+#ifndef P2S_HTTP_HTTP_H
+#define P2S_HTTP_HTTP_H
+
+#include "app.h"
+#include "http/router.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct MHD_Connection;
+struct MHD_Response;
+
+struct http_req {
+    const app *app;               /* application context */
+    struct MHD_Connection *conn;  /* libmicrohttpd connection */
+    const char *method;           /* request method */
+    char path[2048];              /* decoded path, without query */
+    char request_id[68];          /* X-Request-Id (given or generated) */
+    route_match match;            /* matched route and path parameters */
+    int matched;                  /* router result (router_result) */
+    char *body;                   /* request body, NUL-terminated, or NULL */
+    size_t body_len;              /* bytes in body */
+    size_t body_cap;              /* cap for this request */
+    int body_too_big;             /* the body went over body_cap */
+    int body_started;             /* some body bytes arrived */
+    json_t *json;                 /* parsed body (ROUTE_JSON), or NULL */
+    int status;                   /* status answered (0 until answered) */
+    uint64_t bytes_out;           /* body bytes answered */
+    int64_t start_us;             /* monotonic start time */
+    int is_static;                /* served from the web app folder */
+};
+
+/* Value of a path parameter of the matched route, or NULL. */
+const char *http_param(const http_req *req, const char *name);
+
+/* Value of a request header (case-insensitive name), or NULL. */
+const char *http_header(const http_req *req, const char *name);
+
+/* Value of a query-string argument, or NULL. */
+const char *http_query(const http_req *req, const char *name);
+
+/* Answer with status and a JSON body; takes the reference to body. */
+void http_reply_json(http_req *req, int status, json_t *body);
+
+/* Answer with the error shape.  field may be NULL. */
+void http_reply_error(http_req *req, int status, const char *code, const char *message,
+                      const char *field);
+
+/*
+ * Answer with a ready libmicrohttpd response (static files); adds the common
+ * headers and destroys resp.  len is the body length for the log.
+ */
+void http_reply_raw(http_req *req, int status, struct MHD_Response *resp, uint64_t len);
+
+/* Add the headers every answer carries (request id, security headers). */
+void http_add_common_headers(const http_req *req, struct MHD_Response *resp);
+
+#endif

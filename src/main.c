@@ -1,0 +1,251 @@
+/*
+ * main.c - argv -> config -> store -> HTTP server.
+ *
+ *   post2share serve [--flag=value ...]    API, web app (and later the worker)
+ *   post2share migrate [--flag=value ...]  bring the database schema up to date
+ *   post2share config-table                the settings as a Markdown table
+ *   post2share version | help
+ *
+ * Exit status: 0 done, 1 a runtime failure (database, port), 2 bad usage or
+ * a bad setting.
+ */
+#define _GNU_SOURCE
+#include "app.h"
+#include "api/api.h"
+#include "core/clock.h"
+#include "core/secret.h"
+#include "http/server.h"
+#include "store/migrate.h"
+#include "store/nodes.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Seconds between heartbeats of this node. */
+#define HEARTBEAT_S 10
+/* A node silent this long is considered gone. */
+#define NODE_STALE_MS (5 * 60 * 1000)
+
+static void usage(FILE *out)
+{
+    fputs("post2share " P2S_VERSION " - self-hosted social media management\n\n"
+          "usage: post2share COMMAND [--setting=value ...]\n\n"
+          "commands:\n"
+          "  serve          run the API and web app server\n"
+          "  migrate        bring the database schema up to date and exit\n"
+          "  config-table   print the settings as a Markdown table\n"
+          "  version        print the version\n"
+          "  help           this text\n\n"
+          "settings (flags override environment variables):\n",
+          out);
+    config_print_help(out);
+}
+
+/* mkdir -p with mode 0700 for new directories. */
+static int make_dirs(const char *path)
+{
+    char tmp[CFG_PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+/* Everything serve and migrate share: settings, log, data dir, key, database, schema. */
+typedef struct boot {
+    config cfg;
+    app app;
+    unsigned char *key;
+} boot;
+
+static int boot_up(boot *b, int argc, char **argv, int need_key)
+{
+    char err[512] = "";
+    if (config_load(&b->cfg, argc, argv, err, sizeof err) != 0) {
+        fprintf(stderr, "post2share: %s\n", err);
+        return 2;
+    }
+    log_level level = LOG_INFO;
+    log_level_parse(b->cfg.log_level, &level);
+    memset(&b->app, 0, sizeof b->app);
+    b->app.cfg = &b->cfg;
+    log_init(&b->app.log, level, STDERR_FILENO);
+    b->app.started_ms = clock_now_ms();
+
+    if (make_dirs(b->cfg.data_dir) != 0) {
+        fprintf(stderr, "post2share: P2S_DATA_DIR: cannot create '%s': %s\n", b->cfg.data_dir,
+                strerror(errno));
+        return 1;
+    }
+    if (need_key) {
+        int created = 0;
+        if (secret_load(&b->cfg, &b->key, &created, err, sizeof err) != APP_OK) {
+            fprintf(stderr, "post2share: %s\n", err);
+            return 2;
+        }
+        if (created)
+            log_msg(&b->app.log, LOG_WARN, "created a new key file; back it up with the database");
+        b->app.master_key = b->key;
+    }
+    if (db_open(b->cfg.database_url, b->cfg.db_pool, &b->app.db, err, sizeof err) != APP_OK) {
+        fprintf(stderr, "post2share: P2S_DATABASE_URL: %s\n", err);
+        return 1;
+    }
+    int from = 0, to = 0;
+    err[0] = '\0';
+    app_err e = migrate_run(b->app.db, &b->app.log, &from, &to, err, sizeof err);
+    if (e != APP_OK) {
+        fprintf(stderr, "post2share: database: %s\n", err);
+        return 1;
+    }
+    log_event(&b->app.log, LOG_INFO, "database ready",
+              json_pack("{s:s, s:i, s:i}", "backend", db_kind_name(b->app.db), "schema_from",
+                        from, "schema_version", to));
+    return 0;
+}
+
+static void boot_down(boot *b)
+{
+    db_close(b->app.db);
+    secret_free(b->key);
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+    boot b;
+    memset(&b, 0, sizeof b);
+    int rc = boot_up(&b, argc, argv, 0);
+    if (rc == 0)
+        printf("database schema is at version %d\n", migrate_latest());
+    boot_down(&b);
+    return rc;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    boot b;
+    memset(&b, 0, sizeof b);
+    char err[512] = "";
+
+    /* Signals are taken synchronously by this thread; every thread started later inherits the mask. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int rc = boot_up(&b, argc, argv, 1);
+    if (rc != 0) {
+        boot_down(&b);
+        return rc;
+    }
+    app *a = &b.app;
+    a->routes = api_routes(&a->nroutes);
+    if (router_check_table(a->routes, a->nroutes, err, sizeof err) != 0) {
+        fprintf(stderr, "post2share: %s\n", err);
+        boot_down(&b);
+        return 1;
+    }
+    if (realpath(b.cfg.web_dir, a->web_root) == NULL) {
+        a->web_root[0] = '\0';
+        log_msg(&a->log, LOG_WARN, "web app folder %s not found; only the API is served",
+                b.cfg.web_dir);
+    }
+    unsigned char raw[8];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(a->node_id, sizeof a->node_id, raw, sizeof raw);
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    store_node_register(a->db, a->node_id, "serve", host, (int64_t)getpid(), P2S_VERSION,
+                        clock_now_ms());
+
+    http_server *srv = NULL;
+    int port = 0;
+    if (http_server_start(a, &srv, &port, err, sizeof err) != APP_OK) {
+        fprintf(stderr, "post2share: %s\n", err);
+        store_node_remove(a->db, a->node_id, clock_now_ms(), NODE_STALE_MS);
+        boot_down(&b);
+        return 1;
+    }
+    char lhost[256];
+    int lport;
+    config_split_hostport(b.cfg.listen, lhost, sizeof lhost, &lport);
+    int v6 = strchr(lhost, ':') != NULL;
+    if (b.cfg.public_url_derived)
+        snprintf(b.cfg.public_url, sizeof b.cfg.public_url, "http://%s%s%s:%d", v6 ? "[" : "",
+                 lhost, v6 ? "]" : "", port);
+    log_event(&a->log, LOG_INFO, "listening",
+              json_pack("{s:s, s:i, s:s, s:s}", "host", lhost, "port", port, "public_url",
+                        b.cfg.public_url, "node", a->node_id));
+    printf("Post2Share is running at http://%s%s%s:%d/\n", v6 ? "[" : "", lhost, v6 ? "]" : "",
+           port);
+    fflush(stdout);
+
+    for (;;) {
+        struct timespec wait = {HEARTBEAT_S, 0};
+        int sig = sigtimedwait(&stop, NULL, &wait);
+        if (sig == SIGINT || sig == SIGTERM) {
+            log_msg(&a->log, LOG_INFO, "signal %d: shutting down", sig);
+            break;
+        }
+        store_node_heartbeat(a->db, a->node_id, clock_now_ms());
+    }
+    http_server_quiesce(srv);
+    int left = http_server_drain(srv, b.cfg.shutdown_timeout * 1000);
+    if (left > 0)
+        log_msg(&a->log, LOG_WARN, "%d request(s) still running at shutdown timeout", left);
+    http_server_stop(srv);
+    store_node_remove(a->db, a->node_id, clock_now_ms(), NODE_STALE_MS);
+    boot_down(&b);
+    log_msg(&a->log, LOG_INFO, "stopped");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    umask(077); /* the database, media and key file are private to this user */
+    if (sodium_init() < 0) {
+        fputs("post2share: libsodium failed to start\n", stderr);
+        return 1;
+    }
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc - 2, argv + 2);
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(argc - 2, argv + 2);
+    if (strcmp(cmd, "config-table") == 0) {
+        config_print_markdown(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        puts("post2share " P2S_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "post2share: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return 2;
+}

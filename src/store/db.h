@@ -1,0 +1,106 @@
+/*
+ * db.h - the one database layer, over SQLite or PostgreSQL.
+ *
+ * SQL is written once with '?' placeholders in text both backends accept;
+ * the PostgreSQL backend numbers the placeholders ($1, $2, ...).  Values are
+ * always bound, never spliced into SQL text.  SQL text lives only in
+ * src/store/.
+ *
+ * A db is a pool of connections shared by all threads.  A thread borrows a
+ * db_conn with db_acquire, uses it alone, and gives it back with
+ * db_release.  Results are copied into a db_rows, which the caller frees.
+ *
+ * Conventions both schemas follow: ids are 64-bit integers, instants are
+ * BIGINT UTC milliseconds, booleans are SMALLINT 0/1, text is UTF-8.
+ */
+#ifndef P2S_STORE_DB_H
+#define P2S_STORE_DB_H
+
+#include "core/err.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct db db;
+typedef struct db_conn db_conn;
+typedef struct db_rows db_rows;
+
+typedef enum db_backend { DB_SQLITE = 1, DB_POSTGRES = 2 } db_backend;
+
+/* Kind of a bound value. */
+typedef enum db_type { DB_NULL = 0, DB_INT, DB_TEXT } db_type;
+
+/* One bound parameter; build them with DB_I(), DB_T(), DB_N. */
+typedef struct db_param {
+    db_type type;
+    int64_t i;     /* DB_INT */
+    const char *s; /* DB_TEXT, NUL-terminated UTF-8 (NULL binds NULL) */
+} db_param;
+
+#define DB_I(v) ((db_param){.type = DB_INT, .i = (int64_t)(v)})
+#define DB_T(v) ((db_param){.type = DB_TEXT, .s = (v)})
+#define DB_N ((db_param){.type = DB_NULL})
+
+/* Transaction kinds: DB_WRITE takes the write lock at BEGIN (SQLite IMMEDIATE). */
+typedef enum db_txn { DB_READ = 0, DB_WRITE = 1 } db_txn;
+
+/*
+ * Open a pool of `size` connections to url: "sqlite:PATH", "sqlite://PATH",
+ * a plain path (SQLite), or "postgres://..." / "postgresql://...".  SQLite
+ * files are opened in WAL mode with a busy timeout; the parent directory must
+ * exist.  On failure returns an error and writes a message (without any
+ * password) to err.
+ */
+app_err db_open(const char *url, int size, db **out, char *err, size_t errlen);
+
+/* Close every connection and free the pool.  No connection may be borrowed. */
+void db_close(db *d);
+
+/* Which backend a pool talks to. */
+db_backend db_kind(const db *d);
+
+/* Name of the backend: "sqlite" or "postgres". */
+const char *db_kind_name(const db *d);
+
+/*
+ * Borrow a connection; waits up to timeout_ms for one to be free.
+ * A PostgreSQL connection found broken is reset first.  NULL on timeout or
+ * failure.
+ */
+db_conn *db_acquire(db *d, int timeout_ms);
+
+/* Give a connection back (rolls back an open transaction first). */
+void db_release(db_conn *c);
+
+/* Begin, commit or roll back a transaction on c. */
+app_err db_begin(db_conn *c, db_txn kind);
+app_err db_commit(db_conn *c);
+app_err db_rollback(db_conn *c);
+
+/*
+ * Run one statement with n bound parameters.  If rows is not NULL the result
+ * rows are copied into *rows (caller frees with db_rows_free).  changes, if
+ * not NULL, receives the number of rows inserted, updated or deleted.
+ * Returns APP_OK, APP_ECONFLICT on a unique or check violation, APP_EBUSY on a
+ * lock timeout or serialization failure, APP_EDB otherwise.
+ */
+app_err db_exec(db_conn *c, const char *sql, const db_param *params, int n, db_rows **rows,
+                int64_t *changes);
+
+/* Run a script of several statements without parameters (migrations). */
+app_err db_exec_script(db_conn *c, const char *sql);
+
+/* Message of the last error on c (never contains bound values). */
+const char *db_errmsg(const db_conn *c);
+
+/* Result access.  Row and column indexes start at 0. */
+int db_rows_count(const db_rows *r);
+int db_rows_cols(const db_rows *r);
+int db_rows_isnull(const db_rows *r, int row, int col);
+/* Text of a value, or NULL for SQL NULL.  Owned by r. */
+const char *db_rows_text(const db_rows *r, int row, int col);
+/* Integer value; NULL and non-numbers read as dflt. */
+int64_t db_rows_int(const db_rows *r, int row, int col, int64_t dflt);
+void db_rows_free(db_rows *r);
+
+#endif

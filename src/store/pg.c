@@ -1,0 +1,211 @@
+/* pg.c - the PostgreSQL backend (libpq): '?' placeholders numbered, values sent as text. */
+#define _POSIX_C_SOURCE 200809L
+#include "store/db_int.h"
+
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Largest number of bound parameters in one statement. */
+#define PG_MAX_PARAMS 256
+
+static void silence(void *arg, const PGresult *res)
+{
+    (void)arg;
+    (void)res;
+}
+
+static void *pg_connect(const char *target, char *err, size_t errlen)
+{
+    PGconn *h = PQconnectdb(target);
+    if (h == NULL || PQstatus(h) != CONNECTION_OK) {
+        const char *m = h != NULL ? PQerrorMessage(h) : "out of memory";
+        size_t ml = strlen(m);
+        while (ml > 0 && (m[ml - 1] == '\n' || m[ml - 1] == ' '))
+            ml--;
+        snprintf(err, errlen, "cannot connect to PostgreSQL: %.*s", (int)ml, m);
+        PQfinish(h);
+        return NULL;
+    }
+    PQsetNoticeReceiver(h, silence, NULL);
+    return h;
+}
+
+static void pg_disconnect(void *h)
+{
+    PQfinish((PGconn *)h);
+}
+
+static int pg_check(void *hv)
+{
+    PGconn *h = hv;
+    if (PQstatus(h) == CONNECTION_OK)
+        return 0;
+    PQreset(h);
+    return PQstatus(h) == CONNECTION_OK ? 0 : -1;
+}
+
+/*
+ * Rewrite '?' placeholders as $1..$n, leaving quoted text, quoted names and
+ * comments alone.  Returns a malloc'd string or NULL.
+ */
+static char *number_placeholders(const char *sql)
+{
+    size_t len = strlen(sql);
+    size_t cap = len + 1;
+    for (const char *p = sql; *p; p++)
+        if (*p == '?')
+            cap += 3;
+    char *out = malloc(cap);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    int n = 0;
+    char quote = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = sql[i];
+        if (quote != 0) {
+            out[o++] = ch;
+            if (ch == quote)
+                quote = 0;
+            continue;
+        }
+        if (ch == '\'' || ch == '"') {
+            quote = ch;
+            out[o++] = ch;
+        } else if (ch == '-' && sql[i + 1] == '-') {
+            while (i < len && sql[i] != '\n')
+                out[o++] = sql[i++];
+            if (i < len)
+                out[o++] = '\n';
+        } else if (ch == '?') {
+            n++;
+            o += (size_t)snprintf(out + o, cap - o, "$%d", n);
+        } else {
+            out[o++] = ch;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static app_err map_state(const char *state)
+{
+    if (state == NULL)
+        return APP_EDB;
+    if (strncmp(state, "23", 2) == 0) /* integrity constraint violation */
+        return APP_ECONFLICT;
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+        strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0)
+        return APP_EBUSY;
+    return APP_EDB;
+}
+
+static void copy_error(PGconn *h, const PGresult *res, char *err, size_t errlen)
+{
+    const char *m = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (m == NULL)
+        m = PQerrorMessage(h);
+    size_t ml = strlen(m);
+    while (ml > 0 && m[ml - 1] == '\n')
+        ml--;
+    snprintf(err, errlen, "%.*s", (int)ml, m);
+}
+
+static app_err pg_exec(void *hv, const char *sql, const db_param *params, int n, db_rows **rows,
+                       int64_t *changes, char *err, size_t errlen)
+{
+    PGconn *h = hv;
+    app_err e = APP_OK;
+    PGresult *res = NULL;
+    db_rows *out = NULL;
+    const char **vals = NULL;
+    size_t *lens = NULL;
+    char numbuf[PG_MAX_PARAMS][24];
+    const char *values[PG_MAX_PARAMS];
+
+    if (n > PG_MAX_PARAMS) {
+        snprintf(err, errlen, "too many parameters (%d)", n);
+        return APP_EDB;
+    }
+    char *text = number_placeholders(sql);
+    if (text == NULL)
+        return APP_ENOMEM;
+    for (int i = 0; i < n; i++) {
+        if (params[i].type == DB_INT) {
+            snprintf(numbuf[i], sizeof numbuf[i], "%" PRId64, params[i].i);
+            values[i] = numbuf[i];
+        } else if (params[i].type == DB_TEXT) {
+            values[i] = params[i].s;
+        } else {
+            values[i] = NULL;
+        }
+    }
+    res = PQexecParams(h, text, n, NULL, values, NULL, NULL, 0);
+    free(text);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        copy_error(h, res, err, errlen);
+        e = res != NULL ? map_state(PQresultErrorField(res, PG_DIAG_SQLSTATE)) : APP_EDB;
+        goto out;
+    }
+    if (changes != NULL) {
+        const char *ct = PQcmdTuples(res);
+        *changes = (ct != NULL && *ct) ? strtoll(ct, NULL, 10) : 0;
+    }
+    if (rows != NULL) {
+        int cols = PQnfields(res);
+        int nrows = PQntuples(res);
+        out = db_rows_new(cols);
+        vals = calloc((size_t)(cols > 0 ? cols : 1), sizeof *vals);
+        lens = calloc((size_t)(cols > 0 ? cols : 1), sizeof *lens);
+        if (out == NULL || vals == NULL || lens == NULL) {
+            e = APP_ENOMEM;
+            goto out;
+        }
+        for (int r = 0; r < nrows; r++) {
+            for (int c = 0; c < cols; c++) {
+                vals[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+                lens[c] = (size_t)PQgetlength(res, r, c);
+            }
+            if ((e = db_rows_append(out, vals, lens)) != APP_OK)
+                goto out;
+        }
+        *rows = out;
+        out = NULL;
+    }
+out:
+    PQclear(res);
+    db_rows_free(out);
+    free(vals);
+    free(lens);
+    return e;
+}
+
+static app_err pg_script(void *hv, const char *sql, char *err, size_t errlen)
+{
+    PGconn *h = hv;
+    PGresult *res = PQexec(h, sql);
+    ExecStatusType st = PQresultStatus(res);
+    app_err e = APP_OK;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        copy_error(h, res, err, errlen);
+        e = res != NULL ? map_state(PQresultErrorField(res, PG_DIAG_SQLSTATE)) : APP_EDB;
+    }
+    PQclear(res);
+    return e;
+}
+
+const db_ops db_pg_ops = {
+    .kind = DB_POSTGRES,
+    .name = "postgres",
+    .connect = pg_connect,
+    .disconnect = pg_disconnect,
+    .check = pg_check,
+    .exec = pg_exec,
+    .script = pg_script,
+    .begin_read = "BEGIN",
+    .begin_write = "BEGIN",
+};

@@ -1,0 +1,153 @@
+/* sqlite.c - the SQLite backend: one connection per borrower, WAL, busy timeout. */
+#define _POSIX_C_SOURCE 200809L
+#include "store/db_int.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUSY_TIMEOUT_MS 10000
+
+static void *sq_connect(const char *target, char *err, size_t errlen)
+{
+    sqlite3 *h = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(target, &h, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open SQLite database '%s': %s", target,
+                 h != NULL ? sqlite3_errmsg(h) : "out of memory");
+        sqlite3_close(h);
+        return NULL;
+    }
+    sqlite3_busy_timeout(h, BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(h, 1);
+    const char *setup = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                        "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
+    char *msg = NULL;
+    if (sqlite3_exec(h, setup, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot set up SQLite database '%s': %s", target,
+                 msg != NULL ? msg : "unknown error");
+        sqlite3_free(msg);
+        sqlite3_close(h);
+        return NULL;
+    }
+    return h;
+}
+
+static void sq_disconnect(void *h)
+{
+    sqlite3_close_v2((sqlite3 *)h);
+}
+
+static int sq_check(void *h)
+{
+    (void)h;
+    return 0;
+}
+
+static app_err map_rc(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+        return APP_ECONFLICT;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return APP_EBUSY;
+    case SQLITE_NOMEM:
+        return APP_ENOMEM;
+    default:
+        return APP_EDB;
+    }
+}
+
+static app_err sq_exec(void *hv, const char *sql, const db_param *params, int n, db_rows **rows,
+                       int64_t *changes, char *err, size_t errlen)
+{
+    sqlite3 *h = hv;
+    sqlite3_stmt *st = NULL;
+    app_err e = APP_OK;
+    const char **vals = NULL;
+    size_t *lens = NULL;
+    db_rows *out = NULL;
+
+    int rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(h));
+        return map_rc(rc);
+    }
+    for (int i = 0; i < n; i++) {
+        const db_param *p = &params[i];
+        if (p->type == DB_INT)
+            rc = sqlite3_bind_int64(st, i + 1, p->i);
+        else if (p->type == DB_TEXT && p->s != NULL)
+            rc = sqlite3_bind_text(st, i + 1, p->s, -1, SQLITE_TRANSIENT);
+        else
+            rc = sqlite3_bind_null(st, i + 1);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "bind %d: %s", i + 1, sqlite3_errmsg(h));
+            e = map_rc(rc);
+            goto out;
+        }
+    }
+    int cols = sqlite3_column_count(st);
+    if (rows != NULL) {
+        out = db_rows_new(cols);
+        vals = calloc((size_t)(cols > 0 ? cols : 1), sizeof *vals);
+        lens = calloc((size_t)(cols > 0 ? cols : 1), sizeof *lens);
+        if (out == NULL || vals == NULL || lens == NULL) {
+            e = APP_ENOMEM;
+            goto out;
+        }
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out == NULL)
+            continue;
+        for (int c = 0; c < cols; c++) {
+            vals[c] = (const char *)sqlite3_column_text(st, c);
+            lens[c] = (size_t)sqlite3_column_bytes(st, c);
+        }
+        if ((e = db_rows_append(out, vals, lens)) != APP_OK)
+            goto out;
+    }
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(h));
+        e = map_rc(rc);
+        goto out;
+    }
+    if (changes != NULL)
+        *changes = sqlite3_changes64(h);
+    if (rows != NULL) {
+        *rows = out;
+        out = NULL;
+    }
+out:
+    sqlite3_finalize(st);
+    db_rows_free(out);
+    free(vals);
+    free(lens);
+    return e;
+}
+
+static app_err sq_script(void *hv, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec((sqlite3 *)hv, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s", msg != NULL ? msg : "unknown error");
+        sqlite3_free(msg);
+        return map_rc(rc);
+    }
+    return APP_OK;
+}
+
+const db_ops db_sqlite_ops = {
+    .kind = DB_SQLITE,
+    .name = "sqlite",
+    .connect = sq_connect,
+    .disconnect = sq_disconnect,
+    .check = sq_check,
+    .exec = sq_exec,
+    .script = sq_script,
+    .begin_read = "BEGIN",
+    .begin_write = "BEGIN IMMEDIATE",
+};

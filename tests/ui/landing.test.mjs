@@ -1,0 +1,211 @@
+// Browser tests for the signed-out pages: landing, privacy policy, placeholders
+// and the not-found view. Drives Debian's chromium through playwright-core
+// against the real server started by the shared harness.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { startServer } from '../lib/harness.mjs';
+
+const CHROMIUM = process.env.P2S_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SCREENSHOT = '/tmp/landing.png';
+
+let srv;
+let browser;
+
+before(async () => {
+  srv = await startServer();
+  // launch() gives every run a fresh temporary profile and removes it on close.
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (srv) await srv.stop();
+});
+
+/**
+ * A new page in its own context, recording console errors, uncaught
+ * exceptions, failed requests and HTTP error responses.
+ */
+async function openPage(viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('requestfailed', (req) =>
+    problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`),
+  );
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  return { context, page, problems };
+}
+
+/**
+ * Problems other than the 404 status an unknown route's own document may
+ * carry (and the console line chromium prints for it). A 404 on any other
+ * URL is still reported through its 'response' entry.
+ */
+function exceptNotFoundDocument(problems, documentUrl) {
+  return problems.filter(
+    (p) =>
+      p !== `HTTP 404: ${documentUrl}` &&
+      !p.startsWith('console error: Failed to load resource: the server responded with a status of 404'),
+  );
+}
+
+function h1(page) {
+  return page.getByRole('heading', { level: 1 });
+}
+
+describe('signed-out pages', { timeout: 60_000 }, () => {
+  test('landing page renders with sign-in and sign-up links', async () => {
+    const { context, page, problems } = await openPage();
+    try {
+      const res = await page.goto(`${srv.url}/`, { waitUntil: 'networkidle' });
+      assert.equal(res.status(), 200);
+      await h1(page).waitFor();
+      assert.equal((await h1(page).textContent()).trim(), 'Post2Share');
+      assert.equal(await page.title(), 'Post2Share');
+
+      const main = page.getByRole('main');
+      const signIn = main.getByRole('link', { name: 'Sign in', exact: true });
+      assert.equal(await signIn.getAttribute('href'), '/signin');
+      assert.ok(await signIn.isVisible());
+      const signUp = main.getByRole('link', { name: 'Create an account', exact: true });
+      assert.equal(await signUp.getAttribute('href'), '/signup');
+
+      const tagline = await main.locator('.tagline').textContent();
+      for (const platform of ['Facebook', 'Instagram', 'LinkedIn', 'YouTube', 'X']) {
+        assert.match(tagline, new RegExp(`\\b${platform}\\b`));
+      }
+      assert.ok((await main.locator('.feature').count()) >= 5, 'feature list is shown');
+
+      const footerLink = page.getByRole('contentinfo').getByRole('link', { name: 'Privacy policy' });
+      assert.equal(await footerLink.getAttribute('href'), '/privacy');
+
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('privacy link navigates to the policy, and back works', async () => {
+    const { context, page, problems } = await openPage();
+    try {
+      await page.goto(`${srv.url}/`, { waitUntil: 'networkidle' });
+      await page.getByRole('contentinfo').getByRole('link', { name: 'Privacy policy' }).click();
+      await page.waitForURL(`${srv.url}/privacy`);
+      await page.getByRole('heading', { level: 1, name: 'Privacy policy' }).waitFor();
+      assert.equal(await page.title(), 'Privacy policy · Post2Share');
+      // Client-side navigation moves focus to the new page's heading.
+      assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1');
+
+      await page.goBack();
+      await page.waitForURL(`${srv.url}/`);
+      await page.getByRole('heading', { level: 1, name: 'Post2Share' }).waitFor();
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('loading /privacy directly shows the policy', async () => {
+    const { context, page, problems } = await openPage();
+    try {
+      const res = await page.goto(`${srv.url}/privacy`, { waitUntil: 'networkidle' });
+      assert.equal(res.status(), 200);
+      await page.getByRole('heading', { level: 1, name: 'Privacy policy' }).waitFor();
+      const text = await page.getByRole('main').textContent();
+      for (const phrase of [
+        'password as a one-way hash',
+        'stored encrypted',
+        'activity log',
+        'operator',
+        'within 30 days',
+        'Withdraw consent',
+        '18 or older',
+        'No third-party tracking',
+      ]) {
+        assert.ok(text.includes(phrase), `policy mentions "${phrase}"`);
+      }
+      await page.getByRole('main').getByRole('link', { name: 'Back to the home page' }).click();
+      await page.waitForURL(`${srv.url}/`);
+      await page.getByRole('heading', { level: 1, name: 'Post2Share' }).waitFor();
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('sign-in and sign-up show a coming-soon placeholder', async () => {
+    const { context, page, problems } = await openPage();
+    try {
+      await page.goto(`${srv.url}/`, { waitUntil: 'networkidle' });
+      await page.getByRole('main').getByRole('link', { name: 'Sign in', exact: true }).click();
+      await page.waitForURL(`${srv.url}/signin`);
+      await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+      await page.getByText('sign-in arrives with accounts').waitFor();
+
+      await page.goto(`${srv.url}/signup`, { waitUntil: 'networkidle' });
+      await page.getByRole('heading', { level: 1, name: 'Create an account' }).waitFor();
+      await page.getByText('sign-in arrives with accounts').waitFor();
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('an unknown route shows "Page not found" with a link home', async () => {
+    const { context, page, problems } = await openPage();
+    try {
+      await page.goto(`${srv.url}/no/such/page`, { waitUntil: 'networkidle' });
+      await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+      await page.getByRole('main').getByRole('link', { name: 'Go to the home page' }).click();
+      await page.waitForURL(`${srv.url}/`);
+      await page.getByRole('heading', { level: 1, name: 'Post2Share' }).waitFor();
+      assert.deepEqual(exceptNotFoundDocument(problems, `${srv.url}/no/such/page`), []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('no horizontal scrolling at phone width (375px)', async () => {
+    const { context, page, problems } = await openPage({ width: 375, height: 812 });
+    try {
+      for (const route of ['/', '/privacy', '/signin', '/no-such-page']) {
+        await page.goto(`${srv.url}${route}`, { waitUntil: 'networkidle' });
+        await h1(page).waitFor();
+        const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+          scrollWidth: document.documentElement.scrollWidth,
+          clientWidth: document.documentElement.clientWidth,
+        }));
+        assert.ok(
+          scrollWidth <= clientWidth,
+          `${route}: page is ${scrollWidth}px wide in a ${clientWidth}px viewport`,
+        );
+      }
+      assert.deepEqual(exceptNotFoundDocument(problems, `${srv.url}/no-such-page`), []);
+    } finally {
+      await context.close();
+    }
+  });
+});
