@@ -24,7 +24,7 @@ OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/openapi_json.o
 LIBOBJ   := $(filter-out $(BUILD)/src/main.o,$(OBJ))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-WEB_SRC  := $(shell find web/src web/index.html web/package.json web/vite.config.* web/tsconfig*.json -type f 2>/dev/null)
+WEB_SRC  := $(shell find web/src web/public web/index.html web/package.json web/vite.config.* web/tsconfig*.json -type f 2>/dev/null)
 
 .PHONY: all server unit web deps run test asan test-unit format check-format clean
 
@@ -64,10 +64,11 @@ web/dist/index.html: $(WEB_SRC) web/package-lock.json
 	@touch $@
 
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh test
 
-run: deps
-	@$(MAKE) --no-print-directory all
+run:
+	@scripts/deps.sh run
+	@$(MAKE) --no-print-directory server web
 	@scripts/run.sh
 
 test: deps

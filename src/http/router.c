@@ -99,6 +99,45 @@ const char *router_param(const route_match *m, const char *name)
     return NULL;
 }
 
+/*
+ * Count the parameters of a pattern: -1 unless every segment is either
+ * literal text without braces or a whole "{name}" with a name free of
+ * braces.
+ */
+static int pattern_params(const char *pattern)
+{
+    int params = 0;
+    const char *s = pattern;
+    while (*s == '/') {
+        s++;
+        size_t l = seglen(s);
+        size_t braces = 0;
+        for (size_t k = 0; k < l; k++)
+            braces += s[k] == '{' || s[k] == '}';
+        if (braces != 0) {
+            if (braces != 2 || l < 3 || s[0] != '{' || s[l - 1] != '}')
+                return -1;
+            params++;
+        }
+        s += l;
+    }
+    return *s == '\0' ? params : -1;
+}
+
+/* 1 if patterns a and b match the same paths (parameter names aside). */
+static int same_shape(const char *a, const char *b)
+{
+    while (*a != '\0' && *b != '\0') {
+        if (*a == '{' && *b == '{') {
+            a = strchr(a, '}') + 1;
+            b = strchr(b, '}') + 1;
+        } else if (*a++ != *b++) {
+            return 0;
+        }
+    }
+    return *a == '\0' && *b == '\0';
+}
+
 int router_check_table(const route *table, size_t n, char *err, size_t errlen)
 {
     static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
@@ -111,25 +150,20 @@ int router_check_table(const route *table, size_t n, char *err, size_t errlen)
             snprintf(err, errlen, "route %zu (%s %s) is malformed", i, r->method, r->pattern);
             return -1;
         }
-        int params = 0;
-        for (const char *s = r->pattern; *s; s++) {
-            if (*s == '{') {
-                const char *close = strchr(s, '}');
-                if (close == NULL || close == s + 1 || (close[1] != '/' && close[1] != '\0') ||
-                    s[-1] != '/') {
-                    snprintf(err, errlen, "route %s %s: bad parameter", r->method, r->pattern);
-                    return -1;
-                }
-                params++;
-            }
+        int params = pattern_params(r->pattern);
+        if (params < 0) {
+            snprintf(err, errlen, "route %s %s: bad parameter", r->method, r->pattern);
+            return -1;
         }
         if (params > ROUTER_MAX_PARAMS) {
             snprintf(err, errlen, "route %s %s: too many parameters", r->method, r->pattern);
             return -1;
         }
         for (size_t j = 0; j < i; j++) {
-            if (strcmp(table[j].method, r->method) == 0 && strcmp(table[j].pattern, r->pattern) == 0) {
-                snprintf(err, errlen, "route %s %s is declared twice", r->method, r->pattern);
+            if (strcmp(table[j].method, r->method) == 0 &&
+                same_shape(table[j].pattern, r->pattern)) {
+                snprintf(err, errlen, "route %s %s is declared twice (as %s)", r->method,
+                         r->pattern, table[j].pattern);
                 return -1;
             }
         }

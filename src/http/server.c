@@ -313,8 +313,7 @@ app_err http_server_start(const app *a, http_server **out, int *port, char *err,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)a->cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)a->cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)a->cfg->connection_timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE,
-        (unsigned)1, MHD_OPTION_END);
+        MHD_OPTION_END);
     if (s->mhd == NULL) {
         snprintf(err, errlen, "P2S_LISTEN: cannot listen on %s (address in use or not local?)",
                  a->cfg->listen);
