@@ -49,7 +49,7 @@ static int pg_check(void *hv)
 
 /*
  * Rewrite '?' placeholders as $1..$n, leaving quoted text, quoted names and
- * comments alone.  Returns a malloc'd string or NULL.
+ * comments (line and block) alone.  Returns a malloc'd string or NULL.
  */
 static char *number_placeholders(const char *sql)
 {
@@ -80,6 +80,15 @@ static char *number_placeholders(const char *sql)
                 out[o++] = sql[i++];
             if (i < len)
                 out[o++] = '\n';
+        } else if (ch == '/' && sql[i + 1] == '*') {
+            /* A block comment, copied up to and including its closing star-slash. */
+            size_t e = i + 2;
+            while (e < len && !(sql[e] == '*' && sql[e + 1] == '/'))
+                e++;
+            e = e < len ? e + 2 : len;
+            memcpy(out + o, sql + i, e - i);
+            o += e - i;
+            i = e - 1;
         } else if (ch == '?') {
             n++;
             o += (size_t)snprintf(out + o, cap - o, "$%d", n);
@@ -152,8 +161,13 @@ static app_err pg_exec(void *hv, const char *sql, const db_param *params, int n,
         goto out;
     }
     if (changes != NULL) {
+        /* PQcmdTuples also counts the rows a SELECT returned: only writes report. */
+        const char *cs = PQcmdStatus(res);
         const char *ct = PQcmdTuples(res);
-        *changes = (ct != NULL && *ct) ? strtoll(ct, NULL, 10) : 0;
+        int write =
+            cs != NULL && (strncmp(cs, "INSERT ", 7) == 0 || strncmp(cs, "UPDATE ", 7) == 0 ||
+                           strncmp(cs, "DELETE ", 7) == 0 || strncmp(cs, "MERGE ", 6) == 0);
+        *changes = (write && ct != NULL && *ct) ? strtoll(ct, NULL, 10) : 0;
     }
     if (rows != NULL) {
         int cols = PQnfields(res);

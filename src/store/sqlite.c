@@ -99,6 +99,9 @@ static app_err sq_exec(void *hv, const char *sql, const db_param *params, int n,
             goto out;
         }
     }
+    /* sqlite3_changes64 keeps the count of the last INSERT/UPDATE/DELETE, so only a
+       statement that changed rows may report it; any other reports 0. */
+    sqlite3_int64 total_before = sqlite3_total_changes64(h);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (out == NULL)
             continue;
@@ -115,7 +118,7 @@ static app_err sq_exec(void *hv, const char *sql, const db_param *params, int n,
         goto out;
     }
     if (changes != NULL)
-        *changes = sqlite3_changes64(h);
+        *changes = sqlite3_total_changes64(h) != total_before ? sqlite3_changes64(h) : 0;
     if (rows != NULL) {
         *rows = out;
         out = NULL;
