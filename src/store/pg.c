@@ -57,7 +57,7 @@ static char *number_placeholders(const char *sql)
     size_t cap = len + 1;
     for (const char *p = sql; *p; p++)
         if (*p == '?')
-            cap += 3;
+            cap += 10; /* "$" and up to 10 digits replace one byte */
     char *out = malloc(cap);
     if (out == NULL)
         return NULL;
