@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-test}
 
-run_pkgs=(build-essential pkg-config gzip ca-certificates
+run_pkgs=(build-essential pkg-config gzip ca-certificates tzdata
           libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libpq-dev)
 test_pkgs=(libcmocka-dev postgresql sqlite3 chromium curl procps)
 

@@ -26,6 +26,7 @@ typedef struct app {
     int64_t started_ms;    /* when this process started (UTC ms) */
     char web_root[4096];   /* realpath of cfg->web_dir, "" if it does not exist */
     const unsigned char *master_key; /* 32-byte secret key (guarded memory) */
+    struct pw_hasher *hasher;        /* password hashing, a few at a time */
 } app;
 
 #endif

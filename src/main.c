@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "app.h"
 #include "api/api.h"
+#include "auth/passwords.h"
 #include "core/clock.h"
 #include "core/secret.h"
 #include "http/server.h"
@@ -121,6 +122,7 @@ static int boot_up(boot *b, int argc, char **argv, int need_key)
 
 static void boot_down(boot *b)
 {
+    pw_hasher_free(b->app.hasher);
     db_close(b->app.db);
     secret_free(b->key);
 }
@@ -156,6 +158,12 @@ static int cmd_serve(int argc, char **argv)
         return rc;
     }
     app *a = &b.app;
+    a->hasher = pw_hasher_new(b.cfg.hash_slots);
+    if (a->hasher == NULL) {
+        fputs("post2share: cannot set up password hashing\n", stderr);
+        boot_down(&b);
+        return 1;
+    }
     a->routes = api_routes(&a->nroutes);
     if (router_check_table(a->routes, a->nroutes, err, sizeof err) != 0) {
         fprintf(stderr, "post2share: %s\n", err);

@@ -25,4 +25,40 @@ void api_openapi(http_req *req);
 /* client_errors.c */
 void api_client_error(http_req *req);
 
+/* auth.c */
+void api_register(http_req *req);
+void api_login(http_req *req);
+void api_logout(http_req *req);
+
+/* me.c */
+void api_me_get(http_req *req);
+void api_me_patch(http_req *req);
+void api_me_password(http_req *req);
+void api_sessions_list(http_req *req);
+void api_sessions_delete(http_req *req);
+void api_keys_list(http_req *req);
+void api_keys_create(http_req *req);
+void api_keys_delete(http_req *req);
+
+/* workspaces.c */
+void api_workspaces_list(http_req *req);
+void api_workspaces_create(http_req *req);
+void api_workspace_get(http_req *req);
+void api_workspace_patch(http_req *req);
+void api_workspace_delete(http_req *req);
+void api_members_list(http_req *req);
+void api_member_patch(http_req *req);
+void api_member_delete(http_req *req);
+void api_workspace_leave(http_req *req);
+
+/* invitations.c */
+void api_invitations_list(http_req *req);
+void api_invitations_create(http_req *req);
+void api_invitations_delete(http_req *req);
+void api_invitation_preview(http_req *req);
+void api_invitation_accept(http_req *req);
+
+/* activity.c */
+void api_activity_list(http_req *req);
+
 #endif

@@ -13,6 +13,42 @@ static const route table[] = {
     {"GET", "/readyz", api_readyz, PERM_PUBLIC, 0, 0},
     {"GET", "/api/v1/openapi.json", api_openapi, PERM_PUBLIC, 0, 0},
     {"POST", "/api/v1/client-errors", api_client_error, PERM_PUBLIC, KiB(16), ROUTE_JSON},
+
+    /* accounts and sign-in */
+    {"POST", "/api/v1/auth/register", api_register, PERM_PUBLIC, KiB(8), ROUTE_JSON},
+    {"POST", "/api/v1/auth/login", api_login, PERM_PUBLIC, KiB(8), ROUTE_JSON},
+    {"POST", "/api/v1/auth/logout", api_logout, PERM_SESSION, KiB(1), ROUTE_JSON},
+    {"GET", "/api/v1/me", api_me_get, PERM_USER, 0, 0},
+    {"PATCH", "/api/v1/me", api_me_patch, PERM_SESSION, KiB(8), ROUTE_JSON},
+    {"PUT", "/api/v1/me/password", api_me_password, PERM_SESSION, KiB(8), ROUTE_JSON},
+    {"GET", "/api/v1/me/sessions", api_sessions_list, PERM_SESSION, 0, 0},
+    {"DELETE", "/api/v1/me/sessions/{session_id}", api_sessions_delete, PERM_SESSION, 0, 0},
+    {"GET", "/api/v1/me/api-keys", api_keys_list, PERM_SESSION, 0, 0},
+    {"POST", "/api/v1/me/api-keys", api_keys_create, PERM_SESSION, KiB(8), ROUTE_JSON},
+    {"DELETE", "/api/v1/me/api-keys/{key_id}", api_keys_delete, PERM_SESSION, 0, 0},
+
+    /* workspaces, members, invitations, activity */
+    {"GET", "/api/v1/workspaces", api_workspaces_list, PERM_USER, 0, 0},
+    {"POST", "/api/v1/workspaces", api_workspaces_create, PERM_SESSION, KiB(8), ROUTE_JSON},
+    {"GET", "/api/v1/workspaces/{id}", api_workspace_get, PERM_WS_READ, 0, 0},
+    {"PATCH", "/api/v1/workspaces/{id}", api_workspace_patch, PERM_WS_MANAGE, KiB(8), ROUTE_JSON},
+    {"DELETE", "/api/v1/workspaces/{id}", api_workspace_delete, PERM_WS_DELETE, 0, 0},
+    {"GET", "/api/v1/workspaces/{id}/members", api_members_list, PERM_WS_READ, 0, 0},
+    {"PATCH", "/api/v1/workspaces/{id}/members/{user_id}", api_member_patch, PERM_WS_MANAGE,
+     KiB(1), ROUTE_JSON},
+    {"DELETE", "/api/v1/workspaces/{id}/members/{user_id}", api_member_delete, PERM_WS_MANAGE, 0,
+     0},
+    {"POST", "/api/v1/workspaces/{id}/leave", api_workspace_leave, PERM_WS_READ, KiB(1),
+     ROUTE_JSON},
+    {"GET", "/api/v1/workspaces/{id}/invitations", api_invitations_list, PERM_WS_MANAGE, 0, 0},
+    {"POST", "/api/v1/workspaces/{id}/invitations", api_invitations_create, PERM_WS_MANAGE, KiB(8),
+     ROUTE_JSON},
+    {"DELETE", "/api/v1/workspaces/{id}/invitations/{invitation_id}", api_invitations_delete,
+     PERM_WS_MANAGE, 0, 0},
+    {"GET", "/api/v1/invitations/{token}", api_invitation_preview, PERM_PUBLIC, 0, 0},
+    {"POST", "/api/v1/invitations/{token}/accept", api_invitation_accept, PERM_USER, KiB(1),
+     ROUTE_JSON},
+    {"GET", "/api/v1/workspaces/{id}/activity", api_activity_list, PERM_WS_ACTIVITY, 0, 0},
 };
 
 const route *api_routes(size_t *count)

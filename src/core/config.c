@@ -40,6 +40,20 @@ static const cfg_def settings[] = {
      S(connection_timeout), 1, "Seconds an idle HTTP connection is kept"},
     {"shutdown-timeout", "P2S_SHUTDOWN_TIMEOUT", CFG_INT, "20", 0, 3600, S(shutdown_timeout), 1,
      "Seconds requests in flight get to finish after SIGTERM/SIGINT"},
+    {"trust-proxy", "P2S_TRUST_PROXY", CFG_INT, "0", 0, 1, S(trust_proxy), 1,
+     "1 behind a reverse proxy: the client address is the last X-Forwarded-For entry"},
+    {"hash-slots", "P2S_HASH_SLOTS", CFG_INT, "2", 1, 64, S(hash_slots), 1,
+     "Password hashes computed at once (each takes about 64 MiB for 0.1 s)"},
+    {"auth-fail-limit", "P2S_AUTH_FAIL_LIMIT", CFG_INT, "10", 1, 1000000, S(auth_fail_limit), 1,
+     "Failed sign-ins or registrations allowed per IP and per email in one window"},
+    {"signup-limit", "P2S_SIGNUP_LIMIT", CFG_INT, "20", 1, 1000000, S(signup_limit), 1,
+     "Accounts that may be created from one IP in one window"},
+    {"auth-window", "P2S_AUTH_WINDOW", CFG_INT, "900", 10, 86400, S(auth_window_s), 1,
+     "Length of the throttling window in seconds"},
+    {"session-idle-hours", "P2S_SESSION_IDLE_HOURS", CFG_INT, "336", 1, 8760,
+     S(session_idle_hours), 1, "A session not used for this many hours ends"},
+    {"session-max-days", "P2S_SESSION_MAX_DAYS", CFG_INT, "30", 1, 365, S(session_max_days), 1,
+     "A session ends this many days after sign-in, used or not"},
 };
 
 #undef S

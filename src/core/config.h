@@ -29,6 +29,13 @@ typedef struct config {
     int max_connections;               /* concurrent HTTP connections */
     int connection_timeout;            /* idle connection timeout (s) */
     int shutdown_timeout;              /* seconds to let requests in flight finish */
+    int trust_proxy;                   /* take the client address from X-Forwarded-For */
+    int hash_slots;                    /* password hashes computed at once */
+    int auth_fail_limit;               /* sign-in/registration failures per IP or email per window */
+    int signup_limit;                  /* accounts created per IP per window */
+    int auth_window_s;                 /* throttling window (s) */
+    int session_idle_hours;            /* a session unused this long ends */
+    int session_max_days;              /* a session ends this long after sign-in */
     int public_url_derived;            /* public_url was derived from listen, not set */
 } config;
 

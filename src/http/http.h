@@ -21,6 +21,16 @@
 struct MHD_Connection;
 struct MHD_Response;
 
+/* Who is calling, filled in by the guard before the handler runs. */
+typedef struct req_auth {
+    int64_t user_id;           /* 0 = signed out */
+    int64_t session_id;        /* set when signed in with the session cookie */
+    int64_t api_key_id;        /* set when signed in with an API key */
+    char session_hash[72];     /* hash of the session token (for the CSRF token) */
+    int64_t workspace_id;      /* the route's workspace, for workspace routes */
+    role ws_role;              /* the caller's role there */
+} req_auth;
+
 struct http_req {
     const app *app;               /* application context */
     struct MHD_Connection *conn;  /* libmicrohttpd connection */
@@ -39,6 +49,11 @@ struct http_req {
     uint64_t bytes_out;           /* body bytes answered */
     int64_t start_us;             /* monotonic start time */
     int is_static;                /* served from the web app folder */
+    char ip[48];                  /* client address (see P2S_TRUST_PROXY) */
+    char user_agent[256];         /* User-Agent, printable ASCII, truncated */
+    req_auth auth;                /* caller, after the guard */
+    char set_cookie[256];         /* Set-Cookie to send with the answer, or "" */
+    int retry_after;              /* Retry-After seconds to send, or 0 */
 };
 
 /* Value of a path parameter of the matched route, or NULL. */
@@ -53,6 +68,9 @@ const char *http_query(const http_req *req, const char *name);
 /* Answer with status and a JSON body; takes the reference to body. */
 void http_reply_json(http_req *req, int status, json_t *body);
 
+/* Answer with a status and no body (204). */
+void http_reply_empty(http_req *req, int status);
+
 /* Answer with the error shape.  field may be NULL. */
 void http_reply_error(http_req *req, int status, const char *code, const char *message,
                       const char *field);
@@ -62,6 +80,10 @@ void http_reply_error(http_req *req, int status, const char *code, const char *m
  * headers and destroys resp.  len is the body length for the log.
  */
 void http_reply_raw(http_req *req, int status, struct MHD_Response *resp, uint64_t len);
+
+/* The person acting in this request, for the activity log (user agent truncated). */
+struct actor;
+void http_actor(const http_req *req, struct actor *out);
 
 /* Add the headers every answer carries (request id, security headers). */
 void http_add_common_headers(const http_req *req, struct MHD_Response *resp);

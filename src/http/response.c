@@ -1,6 +1,7 @@
 /* response.c - reading request parts and answering, with the headers every answer carries. */
 #define _POSIX_C_SOURCE 200809L
 #include "http/http.h"
+#include "store/activity.h"
 
 #include <microhttpd.h>
 #include <stdio.h>
@@ -12,6 +13,13 @@
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "       \
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "                 \
     "frame-ancestors 'none'"
+
+void http_actor(const http_req *req, actor *out)
+{
+    out->user_id = req->auth.user_id;
+    out->ip = req->ip;
+    out->user_agent = req->user_agent;
+}
 
 const char *http_param(const http_req *req, const char *name)
 {
@@ -40,6 +48,13 @@ void http_add_common_headers(const http_req *req, struct MHD_Response *resp)
 void http_reply_raw(http_req *req, int status, struct MHD_Response *resp, uint64_t len)
 {
     http_add_common_headers(req, resp);
+    if (req->set_cookie[0] != '\0')
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, req->set_cookie);
+    if (req->retry_after > 0) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%d", req->retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
     if (status == 405 && req->match.allow[0] != '\0')
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->match.allow);
     if (MHD_queue_response(req->conn, (unsigned)status, resp) == MHD_YES) {
@@ -75,6 +90,15 @@ void http_reply_json(http_req *req, int status, json_t *body)
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     http_reply_raw(req, status, r, len);
+}
+
+void http_reply_empty(http_req *req, int status)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (r == NULL)
+        return;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    http_reply_raw(req, status, r, 0);
 }
 
 void http_reply_error(http_req *req, int status, const char *code, const char *message,

@@ -11,6 +11,8 @@
 #ifndef P2S_HTTP_ROUTER_H
 #define P2S_HTTP_ROUTER_H
 
+#include "auth/rbac.h"
+
 #include <stddef.h>
 
 typedef struct http_req http_req;
@@ -18,10 +20,6 @@ typedef struct http_req http_req;
 /* A route's handler: it answers with one of the http_reply_* calls. */
 typedef void (*http_handler)(http_req *req);
 
-/* What a caller must have for a route to run. */
-typedef enum route_perm {
-    PERM_PUBLIC = 0 /* anyone, signed in or not */
-} route_perm;
 
 /* Route flags. */
 enum {

@@ -3,6 +3,7 @@
 #include "http/server.h"
 #include "http/http.h"
 #include "http/static_files.h"
+#include "auth/guard.h"
 #include "core/clock.h"
 
 #include <arpa/inet.h>
@@ -48,6 +49,44 @@ static void set_request_id(http_req *req)
     unsigned char raw[12];
     randombytes_buf(raw, sizeof raw);
     sodium_bin2hex(req->request_id, sizeof req->request_id, raw, sizeof raw);
+}
+
+/* Client address: the socket peer, or behind a trusted proxy the last X-Forwarded-For entry. */
+static void set_client(http_req *req)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci != NULL && ci->client_addr != NULL) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, req->ip,
+                      sizeof req->ip);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                      req->ip, sizeof req->ip);
+    }
+    const char *xff = http_header(req, "X-Forwarded-For");
+    if (req->app->cfg->trust_proxy && xff != NULL) {
+        const char *last = strrchr(xff, ',');
+        last = last != NULL ? last + 1 : xff;
+        while (*last == ' ')
+            last++;
+        char cand[48];
+        size_t n = strcspn(last, " ");
+        unsigned char buf[sizeof(struct in6_addr)];
+        if (n < sizeof cand) {
+            memcpy(cand, last, n);
+            cand[n] = '\0';
+            if (inet_pton(AF_INET, cand, buf) == 1 || inet_pton(AF_INET6, cand, buf) == 1)
+                snprintf(req->ip, sizeof req->ip, "%s", cand);
+        }
+    }
+    const char *ua = http_header(req, MHD_HTTP_HEADER_USER_AGENT);
+    size_t o = 0;
+    for (; ua != NULL && *ua && o + 1 < sizeof req->user_agent; ua++)
+        if ((unsigned char)*ua >= 0x20 && (unsigned char)*ua < 0x7f)
+            req->user_agent[o++] = *ua;
+    req->user_agent[o] = '\0';
 }
 
 /* Parse a Content-Length header; -1 if absent or malformed. */
@@ -114,7 +153,7 @@ static void begin_request(http_req *req)
     }
 }
 
-/* Last call: the whole body is in; validate it and run the handler. */
+/* Last call: the whole body is in.  Caller, rights, then body; then the handler. */
 static void finish_request(http_req *req)
 {
     if (req->is_static) {
@@ -126,10 +165,8 @@ static void finish_request(http_req *req)
         reply_too_big(req);
         return;
     }
-    if (r->perm != PERM_PUBLIC) {
-        http_reply_error(req, 401, "unauthenticated", "sign in first", NULL);
+    if (guard_check(req) != 0)
         return;
-    }
     if ((r->flags & ROUTE_JSON) && req->body_len > 0) {
         if (!is_json_type(http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE))) {
             http_reply_error(req, 415, "unsupported_media_type",
@@ -178,6 +215,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         snprintf(req->path, sizeof req->path, "%s", url);
         *con_cls = req;
         set_request_id(req);
+        set_client(req);
         if (strlen(url) >= sizeof req->path)
             http_reply_error(req, 414, "uri_too_long", "the request path is too long", NULL);
         else
@@ -220,22 +258,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (req == NULL)
         return;
     int64_t us = clock_mono_us() - req->start_us;
-    char ip[INET6_ADDRSTRLEN] = "";
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci != NULL && ci->client_addr != NULL) {
-        const struct sockaddr *sa = ci->client_addr;
-        if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, ip,
-                      sizeof ip);
-        else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, ip,
-                      sizeof ip);
-    }
     json_t *f = json_pack("{s:s, s:s, s:i, s:I, s:f, s:s, s:s}", "method", req->method, "path",
                           req->path, "status", req->status, "bytes", (json_int_t)req->bytes_out,
                           "duration_ms", (double)us / 1000.0, "request_id", req->request_id,
-                          "ip", ip);
+                          "ip", req->ip);
     if (f != NULL && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
         json_object_set_new(f, "aborted", json_true());
     log_event(&s->app->log, req->status >= 500 ? LOG_ERROR : LOG_INFO, "request", f);

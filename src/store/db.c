@@ -278,6 +278,19 @@ app_err db_exec(db_conn *c, const char *sql, const db_param *params, int n, db_r
     return c->owner->ops->exec(c->h, sql, params, n, rows, changes, c->err, sizeof c->err);
 }
 
+app_err db_query(db *d, const char *sql, const db_param *params, int n, db_rows **rows,
+                 int64_t *changes)
+{
+    if (rows != NULL)
+        *rows = NULL;
+    db_conn *c = db_acquire(d, 5000);
+    if (c == NULL)
+        return APP_EBUSY;
+    app_err e = db_exec(c, sql, params, n, rows, changes);
+    db_release(c);
+    return e;
+}
+
 app_err db_exec_script(db_conn *c, const char *sql)
 {
     return c->owner->ops->script(c->h, sql, c->err, sizeof c->err);

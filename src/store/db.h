@@ -87,6 +87,13 @@ app_err db_rollback(db_conn *c);
 app_err db_exec(db_conn *c, const char *sql, const db_param *params, int n, db_rows **rows,
                 int64_t *changes);
 
+/*
+ * One statement on a connection borrowed for just this call (waits up to 5 s
+ * for one; APP_EBUSY if none frees up).  Same results as db_exec.
+ */
+app_err db_query(db *d, const char *sql, const db_param *params, int n, db_rows **rows,
+                 int64_t *changes);
+
 /* Run a script of several statements without parameters (migrations). */
 app_err db_exec_script(db_conn *c, const char *sql);
 
