@@ -115,8 +115,8 @@ static int boot_up(boot *b, int argc, char **argv, int need_key)
         return 1;
     }
     log_event(&b->app.log, LOG_INFO, "database ready",
-              json_pack("{s:s, s:i, s:i}", "backend", db_kind_name(b->app.db), "schema_from",
-                        from, "schema_version", to));
+              json_pack("{s:s, s:i, s:i}", "backend", db_kind_name(b->app.db), "schema_from", from,
+                        "schema_version", to));
     return 0;
 }
 
@@ -144,7 +144,8 @@ static int cmd_serve(int argc, char **argv)
     memset(&b, 0, sizeof b);
     char err[512] = "";
 
-    /* Signals are taken synchronously by this thread; every thread started later inherits the mask. */
+    /* Signals are taken synchronously by this thread; every thread started later inherits the mask.
+     */
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
@@ -237,6 +238,12 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+    }
     if (strcmp(cmd, "serve") == 0)
         return cmd_serve(argc - 2, argv + 2);
     if (strcmp(cmd, "migrate") == 0)

@@ -23,8 +23,8 @@ void api_activity_list(http_req *req)
     }
     json_t *items = NULL;
     int64_t next = 0;
-    app_err e =
-        store_activity_page(req->app->db, req->auth.workspace_id, before, (int)limit, &items, &next);
+    app_err e = store_activity_page(req->app->db, req->auth.workspace_id, before, (int)limit,
+                                    &items, &next);
     if (e != APP_OK) {
         api_fail(req, e, "activity");
         return;

@@ -140,8 +140,7 @@ void api_login(http_req *req)
     }
     if (!ok) {
         limits_failed(req, LIMIT_LOGIN, valid_email ? email : NULL);
-        http_reply_error(req, 401, "invalid_credentials", "the email or password is wrong",
-                         NULL);
+        http_reply_error(req, 401, "invalid_credentials", "the email or password is wrong", NULL);
         return;
     }
     if (rehash) {

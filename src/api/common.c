@@ -42,8 +42,8 @@ void api_fail(http_req *req, app_err e, const char *what)
 
 json_t *api_user_json(const store_user *u)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)u->id, "name", u->name,
-                     "email", u->email, "timezone", u->timezone, "created_at",
+    return json_pack("{s:I, s:s, s:s, s:s, s:o}", "id", (json_int_t)u->id, "name", u->name, "email",
+                     u->email, "timezone", u->timezone, "created_at",
                      rowjson_instant(u->created_at));
 }
 

@@ -17,9 +17,9 @@ json_t *api_user_json(const store_user *u);
  * Used through the helpers in auth.c and me.c.
  */
 typedef struct new_session {
-    char token[72];       /* the cookie value */
-    char hash[72];        /* what is stored */
-    int64_t expires_at;   /* absolute expiry */
+    char token[72];     /* the cookie value */
+    char hash[72];      /* what is stored */
+    int64_t expires_at; /* absolute expiry */
 } new_session;
 
 /* Make a new session token and its hash and expiry. */

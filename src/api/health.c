@@ -7,9 +7,9 @@
 void api_healthz(http_req *req)
 {
     const app *a = req->app;
-    json_t *body = json_pack("{s:s, s:s, s:s, s:I}", "status", "ok", "version", P2S_VERSION,
-                             "node", a->node_id, "uptime_s",
-                             (json_int_t)((clock_now_ms() - a->started_ms) / 1000));
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:I}", "status", "ok", "version", P2S_VERSION, "node",
+                  a->node_id, "uptime_s", (json_int_t)((clock_now_ms() - a->started_ms) / 1000));
     http_reply_json(req, 200, body);
 }
 
@@ -39,8 +39,9 @@ void api_readyz(http_req *req)
     if (e != APP_OK) {
         json_t *err = json_pack("{s:s, s:s, s:n}", "code", "not_ready", "message",
                                 "the database does not answer", "field");
-        http_reply_json(req, 503, json_pack("{s:o, s:s, s:o}", "error", err, "status",
-                                            "unavailable", "checks", checks));
+        http_reply_json(
+            req, 503,
+            json_pack("{s:o, s:s, s:o}", "error", err, "status", "unavailable", "checks", checks));
         return;
     }
     http_reply_json(req, 200, json_pack("{s:s, s:o}", "status", "ready", "checks", checks));

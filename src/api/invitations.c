@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define INVITE_DAYS 7
+#define INVITE_DAYS   7
 #define INVITE_PREFIX "inv_"
 
 void api_invitations_list(http_req *req)

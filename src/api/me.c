@@ -107,8 +107,7 @@ void api_me_password(http_req *req)
     }
     int ok = 0, rehash = 0;
     const char *current = json_string_value(cur);
-    e = pw_verify(req->app->hasher, hash, utf8_chars(current) <= 1024 ? current : "", &ok,
-                  &rehash);
+    e = pw_verify(req->app->hasher, hash, utf8_chars(current) <= 1024 ? current : "", &ok, &rehash);
     sodium_memzero(hash, sizeof hash);
     if (e != APP_OK) {
         api_fail(req, e, "password");
@@ -162,8 +161,8 @@ void api_sessions_delete(http_req *req)
     int64_t id = guard_parse_id(http_param(req, "session_id"));
     actor who;
     http_actor(req, &who);
-    app_err e = id > 0 ? store_session_delete(req->app->db, &who, id, clock_now_ms())
-                       : APP_ENOTFOUND;
+    app_err e =
+        id > 0 ? store_session_delete(req->app->db, &who, id, clock_now_ms()) : APP_ENOTFOUND;
     if (e != APP_OK) {
         api_fail(req, e, "session");
         return;
@@ -219,8 +218,8 @@ void api_keys_delete(http_req *req)
     int64_t id = guard_parse_id(http_param(req, "key_id"));
     actor who;
     http_actor(req, &who);
-    app_err e = id > 0 ? store_apikey_revoke(req->app->db, &who, id, clock_now_ms())
-                       : APP_ENOTFOUND;
+    app_err e =
+        id > 0 ? store_apikey_revoke(req->app->db, &who, id, clock_now_ms()) : APP_ENOTFOUND;
     if (e != APP_OK) {
         api_fail(req, e, "API key");
         return;

@@ -5,7 +5,7 @@
  */
 #include "api/api.h"
 
-#define KiB(n) ((size_t)(n) * 1024)
+#define KiB(n) ((size_t)(n)*1024)
 
 static const route table[] = {
     /* method  pattern                     handler            permission   body cap  flags */
@@ -34,8 +34,8 @@ static const route table[] = {
     {"PATCH", "/api/v1/workspaces/{id}", api_workspace_patch, PERM_WS_MANAGE, KiB(8), ROUTE_JSON},
     {"DELETE", "/api/v1/workspaces/{id}", api_workspace_delete, PERM_WS_DELETE, 0, 0},
     {"GET", "/api/v1/workspaces/{id}/members", api_members_list, PERM_WS_READ, 0, 0},
-    {"PATCH", "/api/v1/workspaces/{id}/members/{user_id}", api_member_patch, PERM_WS_MANAGE,
-     KiB(1), ROUTE_JSON},
+    {"PATCH", "/api/v1/workspaces/{id}/members/{user_id}", api_member_patch, PERM_WS_MANAGE, KiB(1),
+     ROUTE_JSON},
     {"DELETE", "/api/v1/workspaces/{id}/members/{user_id}", api_member_delete, PERM_WS_MANAGE, 0,
      0},
     {"POST", "/api/v1/workspaces/{id}/leave", api_workspace_leave, PERM_WS_READ, KiB(1),

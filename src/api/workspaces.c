@@ -30,8 +30,7 @@ static int read_ws_fields(http_req *req, int name_required, const char **name, c
 void api_workspaces_list(http_req *req)
 {
     json_t *items = NULL;
-    app_err e =
-        store_workspace_list(req->app->db, req->auth.user_id, req->auth.api_key_id, &items);
+    app_err e = store_workspace_list(req->app->db, req->auth.user_id, req->auth.api_key_id, &items);
     if (e != APP_OK) {
         api_fail(req, e, "workspace");
         return;
@@ -78,8 +77,8 @@ void api_workspace_patch(http_req *req)
     }
     actor who;
     http_actor(req, &who);
-    app_err e =
-        store_workspace_update(req->app->db, &who, req->auth.workspace_id, name, tz, clock_now_ms());
+    app_err e = store_workspace_update(req->app->db, &who, req->auth.workspace_id, name, tz,
+                                       clock_now_ms());
     if (e != APP_OK) {
         api_fail(req, e, "workspace");
         return;
@@ -139,8 +138,8 @@ void api_member_patch(http_req *req)
     actor who;
     http_actor(req, &who);
     json_t *m = NULL;
-    app_err e = uid > 0 ? store_member_set_role(req->app->db, &who, req->auth.workspace_id, uid,
-                                                to, clock_now_ms(), &m)
+    app_err e = uid > 0 ? store_member_set_role(req->app->db, &who, req->auth.workspace_id, uid, to,
+                                                clock_now_ms(), &m)
                         : APP_ENOTFOUND;
     if (e != APP_OK) {
         member_fail(req, e);

@@ -63,8 +63,8 @@ static int authenticate(http_req *req)
         }
         char hash[TOKEN_HASH_HEX];
         token_hash(authz + 7, hash);
-        app_err e = store_apikey_lookup(a->db, hash, now, &req->auth.user_id,
-                                        &req->auth.api_key_id);
+        app_err e =
+            store_apikey_lookup(a->db, hash, now, &req->auth.user_id, &req->auth.api_key_id);
         if (e == APP_ENOTFOUND) {
             http_reply_error(req, 401, "unauthenticated", "this API key is unknown or revoked",
                              NULL);

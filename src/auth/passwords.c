@@ -16,9 +16,9 @@
 #define SLOT_WAIT_S 10
 
 struct pw_hasher {
-    sem_t slots;          /* free hashing slots */
-    unsigned long long ops; /* opslimit for new hashes */
-    size_t mem;           /* memlimit for new hashes */
+    sem_t slots;             /* free hashing slots */
+    unsigned long long ops;  /* opslimit for new hashes */
+    size_t mem;              /* memlimit for new hashes */
     char dummy[PW_HASH_MAX]; /* a hash to check against when there is no user */
 };
 
@@ -26,35 +26,44 @@ struct pw_hasher {
  * leetspeak and leading/trailing digits and symbols are taken off, or one
  * of these twice, is refused. */
 static const char *const common_words[] = {
-    "password", "passwort", "qwerty", "qwertz", "azerty", "letmein", "welcome", "iloveyou",
-    "admin", "administrator", "monkey", "dragon", "football", "baseball", "basketball", "soccer",
-    "hockey", "sunshine", "princess", "master", "shadow", "superman", "batman", "spiderman",
-    "trustno", "starwars", "whatever", "freedom", "michael", "jennifer", "jordan", "hunter",
-    "ranger", "buster", "killer", "george", "charlie", "andrew", "thomas", "pepper", "ginger",
-    "cheese", "summer", "winter", "spring", "autumn", "flower", "secret", "login", "access",
-    "changeme", "default", "guest", "root", "test", "temp", "pass", "computer", "internet",
-    "samsung", "google", "facebook", "instagram", "linkedin", "twitter", "youtube", "social",
-    "marketing", "postshare", "london", "chicago", "america", "england", "mustang", "corvette",
-    "ferrari", "harley", "liverpool", "chelsea", "arsenal", "barcelona", "yankees", "cowboys",
-    "lakers", "matrix", "pokemon", "minecraft", "fortnite", "naruto", "snoopy", "mickey",
-    "tigger", "purple", "orange", "banana", "chocolate", "cookie", "butterfly", "angel",
-    "lovely", "loveme", "love", "friends", "family", "blessed", "jesus", "heaven", "money",
-    "business", "company", "office", "abc", "asdf", "asdfgh", "asdfghjkl", "zxcvbnm", "qazwsx",
-    "qweasd", "zaqxsw", "abcdef", "abcd", "hello", "helloworld", "welcome", "mypassword",
-    "iloveu", "babygirl", "superstar", "rockstar", "ninja", "dolphin", "sparky", "maggie",
-    "daniel", "jessica", "ashley", "amanda", "nicole", "robert", "william", "joshua", "matthew",
-    "anthony", "samantha", "elizabeth", "patrick", "justin", "taylor", "austin", "player",
-    "gamer", "nothing", "secure", "security", "private", "account", "service", "system",
-    "server", "database", "oracle", "mysql", "ubuntu", "linux", "windows", "apple", "iphone",
-    "android", "galaxy", "dragonball", "creative", "summer", "holiday", "january", "february",
-    "march", "april", "august", "september", "october", "november", "december", "monday",
-    "friday", "sunday", "qwertyuiop", "asdfghjkl", "zxcvbnm", "unknown", "blahblah", "aaaaaa",
+    "password",  "passwort",   "qwerty",     "qwertz",        "azerty",     "letmein",
+    "welcome",   "iloveyou",   "admin",      "administrator", "monkey",     "dragon",
+    "football",  "baseball",   "basketball", "soccer",        "hockey",     "sunshine",
+    "princess",  "master",     "shadow",     "superman",      "batman",     "spiderman",
+    "trustno",   "starwars",   "whatever",   "freedom",       "michael",    "jennifer",
+    "jordan",    "hunter",     "ranger",     "buster",        "killer",     "george",
+    "charlie",   "andrew",     "thomas",     "pepper",        "ginger",     "cheese",
+    "summer",    "winter",     "spring",     "autumn",        "flower",     "secret",
+    "login",     "access",     "changeme",   "default",       "guest",      "root",
+    "test",      "temp",       "pass",       "computer",      "internet",   "samsung",
+    "google",    "facebook",   "instagram",  "linkedin",      "twitter",    "youtube",
+    "social",    "marketing",  "postshare",  "london",        "chicago",    "america",
+    "england",   "mustang",    "corvette",   "ferrari",       "harley",     "liverpool",
+    "chelsea",   "arsenal",    "barcelona",  "yankees",       "cowboys",    "lakers",
+    "matrix",    "pokemon",    "minecraft",  "fortnite",      "naruto",     "snoopy",
+    "mickey",    "tigger",     "purple",     "orange",        "banana",     "chocolate",
+    "cookie",    "butterfly",  "angel",      "lovely",        "loveme",     "love",
+    "friends",   "family",     "blessed",    "jesus",         "heaven",     "money",
+    "business",  "company",    "office",     "abc",           "asdf",       "asdfgh",
+    "asdfghjkl", "zxcvbnm",    "qazwsx",     "qweasd",        "zaqxsw",     "abcdef",
+    "abcd",      "hello",      "helloworld", "welcome",       "mypassword", "iloveu",
+    "babygirl",  "superstar",  "rockstar",   "ninja",         "dolphin",    "sparky",
+    "maggie",    "daniel",     "jessica",    "ashley",        "amanda",     "nicole",
+    "robert",    "william",    "joshua",     "matthew",       "anthony",    "samantha",
+    "elizabeth", "patrick",    "justin",     "taylor",        "austin",     "player",
+    "gamer",     "nothing",    "secure",     "security",      "private",    "account",
+    "service",   "system",     "server",     "database",      "oracle",     "mysql",
+    "ubuntu",    "linux",      "windows",    "apple",         "iphone",     "android",
+    "galaxy",    "dragonball", "creative",   "summer",        "holiday",    "january",
+    "february",  "march",      "april",      "august",        "september",  "october",
+    "november",  "december",   "monday",     "friday",        "sunday",     "qwertyuiop",
+    "asdfghjkl", "zxcvbnm",    "unknown",    "blahblah",      "aaaaaa",
 };
 
 /* Whole passwords seen again and again in leaked lists that the word rule misses. */
 static const char *const common_whole[] = {
-    "1q2w3e4r5t",  "1q2w3e4r5t6y", "1qaz2wsx3edc", "zaq12wsxcde3", "q1w2e3r4t5",  "1a2b3c4d5e",
-    "a1b2c3d4e5",  "qwe123qwe123", "123qweasdzxc", "1234qwerasdf", "qwer1234asdf", "zaq1zaq1zaq1",
+    "1q2w3e4r5t",   "1q2w3e4r5t6y", "1qaz2wsx3edc", "zaq12wsxcde3", "q1w2e3r4t5",   "1a2b3c4d5e",
+    "a1b2c3d4e5",   "qwe123qwe123", "123qweasdzxc", "1234qwerasdf", "qwer1234asdf", "zaq1zaq1zaq1",
     "q1w2e3r4t5y6", "1qazxsw23edc", "123abc123abc", "abc123abc123", "password1234", "p4ssw0rd123",
 };
 
@@ -135,16 +144,35 @@ static void fold(const char *in, char *out, size_t outlen)
     for (const char *p = in; *p && o + 1 < outlen; p++) {
         char c = (char)tolower((unsigned char)*p);
         switch (c) {
-        case '0': c = 'o'; break;
-        case '1': c = 'i'; break;
-        case '!': c = 'i'; break;
-        case '3': c = 'e'; break;
-        case '4': c = 'a'; break;
-        case '@': c = 'a'; break;
-        case '5': c = 's'; break;
-        case '$': c = 's'; break;
-        case '7': c = 't'; break;
-        default: break;
+        case '0':
+            c = 'o';
+            break;
+        case '1':
+            c = 'i';
+            break;
+        case '!':
+            c = 'i';
+            break;
+        case '3':
+            c = 'e';
+            break;
+        case '4':
+            c = 'a';
+            break;
+        case '@':
+            c = 'a';
+            break;
+        case '5':
+            c = 's';
+            break;
+        case '$':
+            c = 's';
+            break;
+        case '7':
+            c = 't';
+            break;
+        default:
+            break;
         }
         out[o++] = c;
     }
@@ -198,9 +226,9 @@ static int is_simple_run(const char *s)
     }
     if (same || up || down)
         return 1;
-    static const char *const rows[] = {"1234567890", "0987654321", "qwertyuiop", "poiuytrewq",
-                                       "asdfghjkl",  "lkjhgfdsa",  "zxcvbnm",    "mnbvcxz",
-                                       "1234567890qwertyuiop"};
+    static const char *const rows[] = {"1234567890", "0987654321", "qwertyuiop",
+                                       "poiuytrewq", "asdfghjkl",  "lkjhgfdsa",
+                                       "zxcvbnm",    "mnbvcxz",    "1234567890qwertyuiop"};
     char low[160];
     size_t k;
     for (k = 0; k < n && k + 1 < sizeof low; k++)

@@ -20,9 +20,9 @@ typedef enum role {
 
 /* What a route needs. */
 typedef enum route_perm {
-    PERM_PUBLIC = 0,  /* anyone, signed in or not */
-    PERM_USER,        /* signed in, by session or API key */
-    PERM_SESSION,     /* signed in with a browser session (not an API key) */
+    PERM_PUBLIC = 0, /* anyone, signed in or not */
+    PERM_USER,       /* signed in, by session or API key */
+    PERM_SESSION,    /* signed in with a browser session (not an API key) */
     /* Workspace permissions: the route has a {id} workspace parameter. */
     PERM_WS_READ,     /* see the workspace, its members, posts, calendar */
     PERM_WS_DRAFT,    /* create drafts, submit them for approval */

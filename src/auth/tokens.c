@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define RAW 32
+#define RAW    32
 #define B64LEN 43 /* sodium_base64_ENCODED_LEN(32, URLSAFE_NO_PADDING) - 1 */
 
 void token_new(const char *prefix, char *out)

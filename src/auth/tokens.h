@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#define TOKEN_MAX 64      /* room for a prefix and 43 characters */
+#define TOKEN_MAX      64 /* room for a prefix and 43 characters */
 #define TOKEN_HASH_HEX 65 /* 64 hex characters and NUL */
 
 /* Make a new token "<prefix><43 chars>" into out (TOKEN_MAX bytes). */

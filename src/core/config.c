@@ -36,8 +36,8 @@ static const cfg_def settings[] = {
      "Largest JSON request body in KiB for routes without their own cap"},
     {"max-connections", "P2S_MAX_CONNECTIONS", CFG_INT, "4096", 16, 1000000, S(max_connections), 1,
      "Most HTTP connections open at once"},
-    {"connection-timeout", "P2S_CONNECTION_TIMEOUT", CFG_INT, "60", 1, 3600,
-     S(connection_timeout), 1, "Seconds an idle HTTP connection is kept"},
+    {"connection-timeout", "P2S_CONNECTION_TIMEOUT", CFG_INT, "60", 1, 3600, S(connection_timeout),
+     1, "Seconds an idle HTTP connection is kept"},
     {"shutdown-timeout", "P2S_SHUTDOWN_TIMEOUT", CFG_INT, "20", 0, 3600, S(shutdown_timeout), 1,
      "Seconds requests in flight get to finish after SIGTERM/SIGINT"},
     {"trust-proxy", "P2S_TRUST_PROXY", CFG_INT, "0", 0, 1, S(trust_proxy), 1,
@@ -50,8 +50,8 @@ static const cfg_def settings[] = {
      "Accounts that may be created from one IP in one window"},
     {"auth-window", "P2S_AUTH_WINDOW", CFG_INT, "900", 10, 86400, S(auth_window_s), 1,
      "Length of the throttling window in seconds"},
-    {"session-idle-hours", "P2S_SESSION_IDLE_HOURS", CFG_INT, "336", 1, 8760,
-     S(session_idle_hours), 1, "A session not used for this many hours ends"},
+    {"session-idle-hours", "P2S_SESSION_IDLE_HOURS", CFG_INT, "336", 1, 8760, S(session_idle_hours),
+     1, "A session not used for this many hours ends"},
     {"session-max-days", "P2S_SESSION_MAX_DAYS", CFG_INT, "30", 1, 365, S(session_max_days), 1,
      "A session ends this many days after sign-in, used or not"},
 };
@@ -141,13 +141,19 @@ static int set_value(config *cfg, const cfg_def *d, const char *src, const char 
         }
         break;
     }
-    case CFG_URL:
-        if (vlen > 0 && strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) {
-            snprintf(err, errlen, "%s (%s --%s): must be an http:// or https:// URL, got '%.64s'",
+    case CFG_URL: {
+        const char *host = strncmp(value, "http://", 7) == 0    ? value + 7
+                           : strncmp(value, "https://", 8) == 0 ? value + 8
+                                                                 : NULL;
+        if (vlen > 0 && (host == NULL || *host == '\0' || *host == '/' ||
+                         strpbrk(value, " \t\r\n\"<>\\") != NULL)) {
+            snprintf(err, errlen,
+                     "%s (%s --%s): must be an http:// or https:// URL with a host, got '%.64s'",
                      d->env, src, d->name, value);
             return -1;
         }
         break;
+    }
     case CFG_LEVEL: {
         log_level l;
         if (log_level_parse(value, &l) != 0) {
@@ -221,8 +227,8 @@ int config_load(config *cfg, int argc, char **argv, char *err, size_t errlen)
         size_t nlen = eq != NULL ? (size_t)(eq - name) : strlen(name);
         const cfg_def *d = find_flag(name, nlen);
         if (d == NULL) {
-            snprintf(err, errlen, "unknown option '--%.*s' (see --help)", (int)(nlen > 64 ? 64 : nlen),
-                     name);
+            snprintf(err, errlen, "unknown option '--%.*s' (see --help)",
+                     (int)(nlen > 64 ? 64 : nlen), name);
             return -1;
         }
         const char *value;
@@ -245,8 +251,8 @@ int config_load(config *cfg, int argc, char **argv, char *err, size_t errlen)
     if (cfg->public_url_derived)
         bad |= join(cfg->public_url, sizeof cfg->public_url, "http://", cfg->listen);
     if (cfg->secret_key_file[0] == '\0')
-        bad |= join(cfg->secret_key_file, sizeof cfg->secret_key_file, cfg->data_dir,
-                    "/secret.key");
+        bad |=
+            join(cfg->secret_key_file, sizeof cfg->secret_key_file, cfg->data_dir, "/secret.key");
     if (bad) {
         snprintf(err, errlen, "P2S_DATA_DIR (--data-dir): path too long to derive file names");
         return -1;

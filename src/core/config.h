@@ -15,28 +15,28 @@
 #define CFG_PATH_MAX 1024
 
 typedef struct config {
-    char listen[256];                  /* host:port to bind */
-    char data_dir[CFG_PATH_MAX];       /* where the embedded database, media and key live */
-    char database_url[CFG_PATH_MAX];   /* sqlite:PATH, a file path, or postgres://... */
-    char public_url[512];              /* base URL the world reaches this server at */
-    char secret_key[256];              /* master key, 64 hex chars (environment only) */
-    char secret_key_file[CFG_PATH_MAX];/* key file, created 0600 if missing */
-    char web_dir[CFG_PATH_MAX];        /* built web app (web/dist) */
-    char log_level[16];                /* debug|info|warn|error */
-    int threads;                       /* HTTP worker threads */
-    int db_pool;                       /* database connections per process */
-    int max_body_kb;                   /* default request body cap (KiB) */
-    int max_connections;               /* concurrent HTTP connections */
-    int connection_timeout;            /* idle connection timeout (s) */
-    int shutdown_timeout;              /* seconds to let requests in flight finish */
-    int trust_proxy;                   /* take the client address from X-Forwarded-For */
-    int hash_slots;                    /* password hashes computed at once */
-    int auth_fail_limit;               /* sign-in/registration failures per IP or email per window */
-    int signup_limit;                  /* accounts created per IP per window */
-    int auth_window_s;                 /* throttling window (s) */
-    int session_idle_hours;            /* a session unused this long ends */
-    int session_max_days;              /* a session ends this long after sign-in */
-    int public_url_derived;            /* public_url was derived from listen, not set */
+    char listen[256];                   /* host:port to bind */
+    char data_dir[CFG_PATH_MAX];        /* where the embedded database, media and key live */
+    char database_url[CFG_PATH_MAX];    /* sqlite:PATH, a file path, or postgres://... */
+    char public_url[512];               /* base URL the world reaches this server at */
+    char secret_key[256];               /* master key, 64 hex chars (environment only) */
+    char secret_key_file[CFG_PATH_MAX]; /* key file, created 0600 if missing */
+    char web_dir[CFG_PATH_MAX];         /* built web app (web/dist) */
+    char log_level[16];                 /* debug|info|warn|error */
+    int threads;                        /* HTTP worker threads */
+    int db_pool;                        /* database connections per process */
+    int max_body_kb;                    /* default request body cap (KiB) */
+    int max_connections;                /* concurrent HTTP connections */
+    int connection_timeout;             /* idle connection timeout (s) */
+    int shutdown_timeout;               /* seconds to let requests in flight finish */
+    int trust_proxy;                    /* take the client address from X-Forwarded-For */
+    int hash_slots;                     /* password hashes computed at once */
+    int auth_fail_limit;    /* sign-in/registration failures per IP or email per window */
+    int signup_limit;       /* accounts created per IP per window */
+    int auth_window_s;      /* throttling window (s) */
+    int session_idle_hours; /* a session unused this long ends */
+    int session_max_days;   /* a session ends this long after sign-in */
+    int public_url_derived; /* public_url was derived from listen, not set */
 } config;
 
 /* Type of a setting, which decides how its text is checked. */

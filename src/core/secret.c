@@ -29,8 +29,7 @@ static int create_file(const char *path, unsigned char *key, char *err, size_t e
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        snprintf(err, errlen, "P2S_SECRET_KEY_FILE: cannot create '%s': %s", path,
-                 strerror(errno));
+        snprintf(err, errlen, "P2S_SECRET_KEY_FILE: cannot create '%s': %s", path, strerror(errno));
         return -1;
     }
     char hex[SECRET_KEY_BYTES * 2 + 2];
@@ -67,8 +66,7 @@ static int read_file(const char *path, unsigned char *key, char *err, size_t err
     if ((st.st_mode & 077) != 0) {
         close(fd);
         snprintf(err, errlen,
-                 "P2S_SECRET_KEY_FILE: '%s' can be read by other users; run chmod 600 on it",
-                 path);
+                 "P2S_SECRET_KEY_FILE: '%s' can be read by other users; run chmod 600 on it", path);
         return -1;
     }
     char buf[160];
@@ -82,8 +80,7 @@ static int read_file(const char *path, unsigned char *key, char *err, size_t err
     return rc;
 }
 
-app_err secret_load(const config *cfg, unsigned char **out, int *created, char *err,
-                    size_t errlen)
+app_err secret_load(const config *cfg, unsigned char **out, int *created, char *err, size_t errlen)
 {
     *out = NULL;
     *created = 0;

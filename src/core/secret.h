@@ -17,8 +17,7 @@
  * Load the master key.  *created is set to 1 if a new key file was written.
  * *key receives guarded memory the caller frees with secret_free.
  */
-app_err secret_load(const config *cfg, unsigned char **key, int *created, char *err,
-                    size_t errlen);
+app_err secret_load(const config *cfg, unsigned char **key, int *created, char *err, size_t errlen);
 
 /* Wipe and free a key from secret_load (NULL is fine). */
 void secret_free(unsigned char *key);

@@ -23,37 +23,37 @@ struct MHD_Response;
 
 /* Who is calling, filled in by the guard before the handler runs. */
 typedef struct req_auth {
-    int64_t user_id;           /* 0 = signed out */
-    int64_t session_id;        /* set when signed in with the session cookie */
-    int64_t api_key_id;        /* set when signed in with an API key */
-    char session_hash[72];     /* hash of the session token (for the CSRF token) */
-    int64_t workspace_id;      /* the route's workspace, for workspace routes */
-    role ws_role;              /* the caller's role there */
+    int64_t user_id;       /* 0 = signed out */
+    int64_t session_id;    /* set when signed in with the session cookie */
+    int64_t api_key_id;    /* set when signed in with an API key */
+    char session_hash[72]; /* hash of the session token (for the CSRF token) */
+    int64_t workspace_id;  /* the route's workspace, for workspace routes */
+    role ws_role;          /* the caller's role there */
 } req_auth;
 
 struct http_req {
-    const app *app;               /* application context */
-    struct MHD_Connection *conn;  /* libmicrohttpd connection */
-    const char *method;           /* request method */
-    char path[2048];              /* decoded path, without query */
-    char request_id[68];          /* X-Request-Id (given or generated) */
-    route_match match;            /* matched route and path parameters */
-    int matched;                  /* router result (router_result) */
-    char *body;                   /* request body, NUL-terminated, or NULL */
-    size_t body_len;              /* bytes in body */
-    size_t body_cap;              /* cap for this request */
-    int body_too_big;             /* the body went over body_cap */
-    int body_started;             /* some body bytes arrived */
-    json_t *json;                 /* parsed body (ROUTE_JSON), or NULL */
-    int status;                   /* status answered (0 until answered) */
-    uint64_t bytes_out;           /* body bytes answered */
-    int64_t start_us;             /* monotonic start time */
-    int is_static;                /* served from the web app folder */
-    char ip[48];                  /* client address (see P2S_TRUST_PROXY) */
-    char user_agent[256];         /* User-Agent, printable ASCII, truncated */
-    req_auth auth;                /* caller, after the guard */
-    char set_cookie[256];         /* Set-Cookie to send with the answer, or "" */
-    int retry_after;              /* Retry-After seconds to send, or 0 */
+    const app *app;              /* application context */
+    struct MHD_Connection *conn; /* libmicrohttpd connection */
+    const char *method;          /* request method */
+    char path[2048];             /* decoded path, without query */
+    char request_id[68];         /* X-Request-Id (given or generated) */
+    route_match match;           /* matched route and path parameters */
+    int matched;                 /* router result (router_result) */
+    char *body;                  /* request body, NUL-terminated, or NULL */
+    size_t body_len;             /* bytes in body */
+    size_t body_cap;             /* cap for this request */
+    int body_too_big;            /* the body went over body_cap */
+    int body_started;            /* some body bytes arrived */
+    json_t *json;                /* parsed body (ROUTE_JSON), or NULL */
+    int status;                  /* status answered (0 until answered) */
+    uint64_t bytes_out;          /* body bytes answered */
+    int64_t start_us;            /* monotonic start time */
+    int is_static;               /* served from the web app folder */
+    char ip[48];                 /* client address (see P2S_TRUST_PROXY) */
+    char user_agent[256];        /* User-Agent, printable ASCII, truncated */
+    req_auth auth;               /* caller, after the guard */
+    char set_cookie[256];        /* Set-Cookie to send with the answer, or "" */
+    int retry_after;             /* Retry-After seconds to send, or 0 */
 };
 
 /* Value of a path parameter of the matched route, or NULL. */

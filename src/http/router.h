@@ -20,7 +20,6 @@ typedef struct http_req http_req;
 /* A route's handler: it answers with one of the http_reply_* calls. */
 typedef void (*http_handler)(http_req *req);
 
-
 /* Route flags. */
 enum {
     ROUTE_JSON = 1 << 0 /* the body, if any, must be a JSON object (application/json) */
@@ -42,18 +41,18 @@ typedef struct route {
 
 /* The outcome of matching a request. */
 typedef struct route_match {
-    const route *route;                                  /* the route, or NULL */
-    int nparams;                                         /* parameters captured */
-    const char *names[ROUTER_MAX_PARAMS];                /* parameter names (from the pattern) */
-    size_t namelens[ROUTER_MAX_PARAMS];                  /* their lengths */
-    char values[ROUTER_MAX_PARAMS][ROUTER_MAX_PARAM_LEN];/* their values */
-    char allow[96];                                      /* methods for the path, for 405 */
+    const route *route;                                   /* the route, or NULL */
+    int nparams;                                          /* parameters captured */
+    const char *names[ROUTER_MAX_PARAMS];                 /* parameter names (from the pattern) */
+    size_t namelens[ROUTER_MAX_PARAMS];                   /* their lengths */
+    char values[ROUTER_MAX_PARAMS][ROUTER_MAX_PARAM_LEN]; /* their values */
+    char allow[96];                                       /* methods for the path, for 405 */
 } route_match;
 
 typedef enum router_result {
-    ROUTER_FOUND = 0,    /* m->route is set */
-    ROUTER_NO_PATH,      /* no pattern matches the path */
-    ROUTER_BAD_METHOD    /* the path exists, not for this method; m->allow lists methods */
+    ROUTER_FOUND = 0, /* m->route is set */
+    ROUTER_NO_PATH,   /* no pattern matches the path */
+    ROUTER_BAD_METHOD /* the path exists, not for this method; m->allow lists methods */
 } router_result;
 
 /* Match method and path against the table. */

@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 struct http_server {
-    const app *app;          /* application context */
-    struct MHD_Daemon *mhd;  /* the daemon */
-    atomic_int inflight;     /* requests between first call and completion */
+    const app *app;         /* application context */
+    struct MHD_Daemon *mhd; /* the daemon */
+    atomic_int inflight;    /* requests between first call and completion */
 };
 
 /* A request id from the client is kept if it is 1-64 safe characters. */
@@ -195,9 +195,8 @@ static void finish_request(http_req *req)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     http_server *s = cls;
     http_req *req = *con_cls;
@@ -258,10 +257,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (req == NULL)
         return;
     int64_t us = clock_mono_us() - req->start_us;
-    json_t *f = json_pack("{s:s, s:s, s:i, s:I, s:f, s:s, s:s}", "method", req->method, "path",
-                          req->path, "status", req->status, "bytes", (json_int_t)req->bytes_out,
-                          "duration_ms", (double)us / 1000.0, "request_id", req->request_id,
-                          "ip", req->ip);
+    json_t *f =
+        json_pack("{s:s, s:s, s:i, s:I, s:f, s:s, s:s}", "method", req->method, "path", req->path,
+                  "status", req->status, "bytes", (json_int_t)req->bytes_out, "duration_ms",
+                  (double)us / 1000.0, "request_id", req->request_id, "ip", req->ip);
     if (f != NULL && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
         json_object_set_new(f, "aborted", json_true());
     log_event(&s->app->log, req->status >= 500 ? LOG_ERROR : LOG_INFO, "request", f);
@@ -333,13 +332,12 @@ app_err http_server_start(const app *a, http_server **out, int *port, char *err,
     atomic_init(&s->inflight, 0);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
-    s->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)a->cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)a->cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)a->cfg->connection_timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_END);
+    s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+                              on_mhd_log, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                              MHD_OPTION_THREAD_POOL_SIZE, (unsigned)a->cfg->threads,
+                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)a->cfg->max_connections,
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)a->cfg->connection_timeout,
+                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (s->mhd == NULL) {
         snprintf(err, errlen, "P2S_LISTEN: cannot listen on %s (address in use or not local?)",
                  a->cfg->listen);

@@ -180,7 +180,8 @@ void static_serve(http_req *req)
     const char *type = static_content_type(rel);
     char etag[80];
     snprintf(etag, sizeof etag, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"", (uint64_t)st.st_ino,
-             (uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec * UINT64_C(1000000000) + (uint64_t)st.st_mtim.tv_nsec);
+             (uint64_t)st.st_size,
+             (uint64_t)st.st_mtim.tv_sec * UINT64_C(1000000000) + (uint64_t)st.st_mtim.tv_nsec);
     const char *cache = (!spa && strncmp(rel, "/assets/", 8) == 0)
                             ? "public, max-age=31536000, immutable"
                             : "no-cache";

@@ -26,13 +26,13 @@ app_err store_activity_add(db_conn *c, const actor *who, int64_t workspace_id, c
     return e;
 }
 
-app_err store_activity_page(db *d, int64_t workspace_id, int64_t before, int limit,
-                            json_t **items, int64_t *next_before)
+app_err store_activity_page(db *d, int64_t workspace_id, int64_t before, int limit, json_t **items,
+                            int64_t *next_before)
 {
     *items = NULL;
     *next_before = 0;
-    db_param p[4] = {DB_I(workspace_id), DB_I(workspace_id),
-                     DB_I(before > 0 ? before : INT64_MAX), DB_I(limit + 1)};
+    db_param p[4] = {DB_I(workspace_id), DB_I(workspace_id), DB_I(before > 0 ? before : INT64_MAX),
+                     DB_I(limit + 1)};
     db_rows *r = NULL;
     app_err e = db_query(
         d,

@@ -35,7 +35,7 @@ app_err store_activity_add(db_conn *c, const actor *who, int64_t workspace_id, c
  * {id, at, user_id, user_name, action, target, details, ip, user_agent}; *next_before
  * the id to pass for the next page, 0 when there is none.
  */
-app_err store_activity_page(db *d, int64_t workspace_id, int64_t before, int limit,
-                            json_t **items, int64_t *next_before);
+app_err store_activity_page(db *d, int64_t workspace_id, int64_t before, int limit, json_t **items,
+                            int64_t *next_before);
 
 #endif

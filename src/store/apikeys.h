@@ -19,7 +19,8 @@ app_err store_apikey_create(db *d, const actor *who, const char *name, const cha
                             const char *key_hash, const int64_t *workspace_ids, size_t n,
                             int64_t now_ms, json_t **key);
 
-/* The user's keys that are not revoked: [{id, name, prefix, workspace_ids, created_at, last_used_at}]. */
+/* The user's keys that are not revoked: [{id, name, prefix, workspace_ids, created_at,
+ * last_used_at}]. */
 app_err store_apikey_list(db *d, int64_t user_id, json_t **items);
 
 /* Revoke one of the user's keys.  APP_ENOTFOUND if not theirs or already revoked. */

@@ -11,27 +11,27 @@
 #include <time.h>
 
 struct db_conn {
-    db *owner;       /* the pool this connection belongs to */
-    void *h;         /* backend handle */
-    int in_txn;      /* a transaction is open */
-    char err[512];   /* last error message */
+    db *owner;     /* the pool this connection belongs to */
+    void *h;       /* backend handle */
+    int in_txn;    /* a transaction is open */
+    char err[512]; /* last error message */
 };
 
 struct db {
-    const db_ops *ops;    /* backend */
-    pthread_mutex_t mu;   /* guards aFree/nFree */
-    pthread_cond_t cv;    /* signalled when a connection is released */
-    db_conn *aConn;       /* all connections */
-    int nConn;            /* number of connections */
-    db_conn **aFree;      /* stack of idle connections */
-    int nFree;            /* idle connections on the stack */
+    const db_ops *ops;  /* backend */
+    pthread_mutex_t mu; /* guards aFree/nFree */
+    pthread_cond_t cv;  /* signalled when a connection is released */
+    db_conn *aConn;     /* all connections */
+    int nConn;          /* number of connections */
+    db_conn **aFree;    /* stack of idle connections */
+    int nFree;          /* idle connections on the stack */
 };
 
 struct db_rows {
-    int cols;       /* columns per row */
-    int rows;       /* rows held */
-    int cap;        /* rows allocated */
-    char **cells;   /* rows*cols values, NULL for SQL NULL */
+    int cols;     /* columns per row */
+    int rows;     /* rows held */
+    int cap;      /* rows allocated */
+    char **cells; /* rows*cols values, NULL for SQL NULL */
 };
 
 db_rows *db_rows_new(int cols)

@@ -39,7 +39,7 @@ typedef struct db_param {
 
 #define DB_I(v) ((db_param){.type = DB_INT, .i = (int64_t)(v)})
 #define DB_T(v) ((db_param){.type = DB_TEXT, .s = (v)})
-#define DB_N ((db_param){.type = DB_NULL})
+#define DB_N    ((db_param){.type = DB_NULL})
 
 /* Transaction kinds: DB_WRITE takes the write lock at BEGIN (SQLite IMMEDIATE). */
 typedef enum db_txn { DB_READ = 0, DB_WRITE = 1 } db_txn;

@@ -26,8 +26,8 @@ app_err store_invitation_create(db *d, const actor *who, int64_t workspace_id, r
     db_rows *r = NULL;
     int64_t id = 0;
     app_err e = db_begin(c, DB_WRITE);
-    db_param p[7] = {DB_I(workspace_id), DB_T(token_hash),  DB_T(rbac_role_name(rl)), DB_T(email),
-                     DB_I(who->user_id), DB_I(now_ms),      DB_I(expires_at)};
+    db_param p[7] = {DB_I(workspace_id), DB_T(token_hash), DB_T(rbac_role_name(rl)), DB_T(email),
+                     DB_I(who->user_id), DB_I(now_ms),     DB_I(expires_at)};
     if (e == APP_OK)
         e = db_exec(c,
                     "INSERT INTO invitations (workspace_id, token_hash, role, email, invited_by, "
@@ -35,8 +35,8 @@ app_err store_invitation_create(db *d, const actor *who, int64_t workspace_id, r
                     p, 7, &r, NULL);
     if (e == APP_OK) {
         id = db_rows_int(r, 0, 0, 0);
-        json_t *details = json_pack("{s:I, s:s}", "invitation_id", (json_int_t)id, "role",
-                                    rbac_role_name(rl));
+        json_t *details =
+            json_pack("{s:I, s:s}", "invitation_id", (json_int_t)id, "role", rbac_role_name(rl));
         e = store_activity_add(c, who, workspace_id, "invitation.created", email, details, now_ms);
         json_decref(details);
     }
@@ -145,10 +145,10 @@ app_err store_invitation_preview(db *d, const char *token_hash, int64_t now_ms, 
         db_rows_free(r);
         return APP_ENOTFOUND;
     }
-    *inv = json_pack("{s:o, s:o, s:o, s:o}", "workspace_name", rowjson_text_or_null(r, 0, 3),
-                     "role", rowjson_text_or_null(r, 0, 4), "invited_by",
-                     rowjson_text_or_null(r, 0, 5), "expires_at",
-                     rowjson_instant(db_rows_int(r, 0, 2, 0)));
+    *inv =
+        json_pack("{s:o, s:o, s:o, s:o}", "workspace_name", rowjson_text_or_null(r, 0, 3), "role",
+                  rowjson_text_or_null(r, 0, 4), "invited_by", rowjson_text_or_null(r, 0, 5),
+                  "expires_at", rowjson_instant(db_rows_int(r, 0, 2, 0)));
     db_rows_free(r);
     return APP_OK;
 }
@@ -195,8 +195,8 @@ app_err store_invitation_accept(db *d, const actor *who, const char *token_hash,
     rbac_role_parse(db_rows_text(r, 0, 2), &rl);
     if ((e = store_member_insert(c, *workspace_id, who->user_id, rl, now_ms)) != APP_OK)
         goto out; /* APP_ECONFLICT: already a member; the rollback leaves the link unused */
-    json_t *details = json_pack("{s:I, s:s}", "invitation_id", (json_int_t)inv_id, "role",
-                                rbac_role_name(rl));
+    json_t *details =
+        json_pack("{s:I, s:s}", "invitation_id", (json_int_t)inv_id, "role", rbac_role_name(rl));
     e = store_activity_add(c, who, *workspace_id, "invitation.accepted", NULL, details, now_ms);
     json_decref(details);
     if (e == APP_OK)

@@ -9,11 +9,10 @@
 /* Advisory lock key serialising migrations across PostgreSQL nodes. */
 #define MIGRATE_LOCK_KEY 7235011
 
-static const char *const create_table =
-    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version INTEGER PRIMARY KEY,"
-    " name TEXT NOT NULL,"
-    " applied_at BIGINT NOT NULL)";
+static const char *const create_table = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                        " version INTEGER PRIMARY KEY,"
+                                        " name TEXT NOT NULL,"
+                                        " applied_at BIGINT NOT NULL)";
 
 int migrate_latest(void)
 {
@@ -25,8 +24,8 @@ int migrate_latest(void)
 static app_err read_version(db_conn *c, int *version)
 {
     db_rows *r = NULL;
-    app_err e = db_exec(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", NULL, 0, &r,
-                        NULL);
+    app_err e =
+        db_exec(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", NULL, 0, &r, NULL);
     if (e == APP_OK)
         *version = (int)db_rows_int(r, 0, 0, 0);
     db_rows_free(r);
@@ -116,8 +115,9 @@ app_err migrate_run(db *d, const logger *lg, int *from, int *to, char *err, size
         e = db_exec_script(c, db_kind(d) == DB_POSTGRES ? m->pg : m->sqlite);
         if (e == APP_OK) {
             db_param p[3] = {DB_I(m->version), DB_T(m->name), DB_I(clock_now_ms())};
-            e = db_exec(c, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                        p, 3, NULL, NULL);
+            e = db_exec(
+                c, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", p,
+                3, NULL, NULL);
         }
         if (e == APP_OK)
             e = db_commit(c);

@@ -106,8 +106,8 @@ static app_err map_state(const char *state)
         return APP_EDB;
     if (strncmp(state, "23", 2) == 0) /* integrity constraint violation */
         return APP_ECONFLICT;
-    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-        strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0)
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0 ||
+        strcmp(state, "57014") == 0)
         return APP_EBUSY;
     return APP_EDB;
 }

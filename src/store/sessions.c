@@ -9,7 +9,7 @@ app_err store_session_insert(db_conn *c, const actor *who, const store_new_sessi
                              int64_t now_ms, int64_t *session_id)
 {
     db_rows *r = NULL;
-    db_param p[7] = {DB_I(who->user_id), DB_T(s->token_hash), DB_I(now_ms),         DB_I(now_ms),
+    db_param p[7] = {DB_I(who->user_id),  DB_T(s->token_hash), DB_I(now_ms),         DB_I(now_ms),
                      DB_I(s->expires_at), DB_T(who->ip),       DB_T(who->user_agent)};
     app_err e = db_exec(c,
                         "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, "
@@ -103,7 +103,8 @@ app_err store_session_list(db *d, int64_t user_id, int64_t current_id, int64_t i
         json_object_set_new(o, "id", json_integer(id));
         json_object_set_new(o, "created_at", rowjson_instant(db_rows_int(r, i, 1, 0)));
         json_object_set_new(o, "last_seen_at", rowjson_instant(last));
-        json_object_set_new(o, "expires_at", rowjson_instant(idle_exp < abs_exp ? idle_exp : abs_exp));
+        json_object_set_new(o, "expires_at",
+                            rowjson_instant(idle_exp < abs_exp ? idle_exp : abs_exp));
         json_object_set_new(o, "ip", rowjson_text_or_null(r, i, 4));
         json_object_set_new(o, "user_agent", rowjson_text_or_null(r, i, 5));
         json_object_set_new(o, "current", json_boolean(id == current_id));

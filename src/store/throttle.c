@@ -6,8 +6,9 @@ app_err store_throttle_peek(db *d, const char *key, int64_t window_ms, int64_t n
 {
     db_rows *r = NULL;
     db_param p[2] = {DB_T(key), DB_I(now_ms - window_ms)};
-    app_err e = db_query(d, "SELECT count, window_start FROM throttle WHERE key = ? AND "
-                            "window_start > ?",
+    app_err e = db_query(d,
+                         "SELECT count, window_start FROM throttle WHERE key = ? AND "
+                         "window_start > ?",
                          p, 2, &r, NULL);
     *count = 0;
     *reset_at = 0;

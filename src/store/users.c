@@ -29,7 +29,7 @@ app_err store_user_create(db *d, const actor *who, const char *name, const char 
     app_err e = db_begin(c, DB_WRITE);
     if (e != APP_OK)
         goto out;
-    db_param p[6] = {DB_T(name), DB_T(email),  DB_T(password_hash),
+    db_param p[6] = {DB_T(name),   DB_T(email),  DB_T(password_hash),
                      DB_I(now_ms), DB_I(now_ms), DB_I(now_ms)};
     e = db_exec(c,
                 "INSERT INTO users (name, email, password_hash, age_confirmed_at, created_at, "
@@ -68,8 +68,8 @@ app_err store_user_by_email(db *d, const char *email, store_user *out)
 {
     db_rows *r = NULL;
     db_param p = DB_T(email);
-    app_err e = db_query(d, "SELECT " USER_COLS ", password_hash FROM users WHERE email = ?", &p,
-                         1, &r, NULL);
+    app_err e = db_query(d, "SELECT " USER_COLS ", password_hash FROM users WHERE email = ?", &p, 1,
+                         &r, NULL);
     if (e == APP_OK && db_rows_count(r) == 0)
         e = APP_ENOTFOUND;
     if (e == APP_OK) {
@@ -104,10 +104,11 @@ app_err store_user_update(db *d, const actor *who, const char *name, const char 
     if (e != APP_OK)
         goto out;
     db_param p[5] = {DB_T(name), DB_T(email), DB_T(timezone), DB_I(now_ms), DB_I(who->user_id)};
-    e = db_exec(c,
-                "UPDATE users SET name = COALESCE(?, name), email = COALESCE(?, email), "
-                "timezone = COALESCE(?, timezone), updated_at = ? WHERE id = ? RETURNING " USER_COLS,
-                p, 5, &r, NULL);
+    e = db_exec(
+        c,
+        "UPDATE users SET name = COALESCE(?, name), email = COALESCE(?, email), "
+        "timezone = COALESCE(?, timezone), updated_at = ? WHERE id = ? RETURNING " USER_COLS,
+        p, 5, &r, NULL);
     if (e != APP_OK)
         goto out;
     if (db_rows_count(r) == 0) {
@@ -141,8 +142,7 @@ app_err store_user_set_hash(db *d, int64_t id, const char *password_hash, int64_
 }
 
 app_err store_user_change_password(db *d, const actor *who, const char *password_hash,
-                                   const store_new_session *s, int64_t now_ms,
-                                   int64_t *session_id)
+                                   const store_new_session *s, int64_t now_ms, int64_t *session_id)
 {
     db_conn *c = db_acquire(d, 5000);
     if (c == NULL)

@@ -24,8 +24,8 @@ typedef struct store_user {
 
 /* A new session to record with a new user or a sign-in. */
 typedef struct store_new_session {
-    const char *token_hash;  /* hex SHA-256 of the cookie token */
-    int64_t expires_at;      /* absolute expiry */
+    const char *token_hash; /* hex SHA-256 of the cookie token */
+    int64_t expires_at;     /* absolute expiry */
 } store_new_session;
 
 /*
@@ -61,7 +61,6 @@ app_err store_user_set_hash(db *d, int64_t id, const char *password_hash, int64_
  * transaction.
  */
 app_err store_user_change_password(db *d, const actor *who, const char *password_hash,
-                                   const store_new_session *s, int64_t now_ms,
-                                   int64_t *session_id);
+                                   const store_new_session *s, int64_t now_ms, int64_t *session_id);
 
 #endif

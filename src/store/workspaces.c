@@ -184,12 +184,12 @@ app_err store_member_list(db *d, int64_t workspace_id, json_t **items)
         return e;
     json_t *arr = json_array();
     for (int i = 0; i < db_rows_count(r); i++) {
-        json_array_append_new(
-            arr, json_pack("{s:I, s:o, s:o, s:o, s:o}", "user_id",
-                           (json_int_t)db_rows_int(r, i, 0, 0), "name", rowjson_text_or_null(r, i, 1),
-                           "email", rowjson_text_or_null(r, i, 2), "role",
-                           rowjson_text_or_null(r, i, 3), "joined_at",
-                           rowjson_instant(db_rows_int(r, i, 4, 0))));
+        json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:o, s:o}", "user_id",
+                                             (json_int_t)db_rows_int(r, i, 0, 0), "name",
+                                             rowjson_text_or_null(r, i, 1), "email",
+                                             rowjson_text_or_null(r, i, 2), "role",
+                                             rowjson_text_or_null(r, i, 3), "joined_at",
+                                             rowjson_instant(db_rows_int(r, i, 4, 0))));
     }
     db_rows_free(r);
     *items = arr;
@@ -202,8 +202,8 @@ static app_err role_on(db_conn *c, int64_t workspace_id, int64_t user_id, role *
     *out = ROLE_NONE;
     db_rows *r = NULL;
     db_param p[2] = {DB_I(workspace_id), DB_I(user_id)};
-    app_err e = db_exec(c, "SELECT role FROM memberships WHERE workspace_id = ? AND user_id = ?",
-                        p, 2, &r, NULL);
+    app_err e = db_exec(c, "SELECT role FROM memberships WHERE workspace_id = ? AND user_id = ?", p,
+                        2, &r, NULL);
     if (e == APP_OK && db_rows_count(r) == 1)
         rbac_role_parse(db_rows_text(r, 0, 0), out);
     db_rows_free(r);
@@ -215,9 +215,9 @@ static app_err owners_on(db_conn *c, int64_t workspace_id, int64_t *n)
 {
     db_rows *r = NULL;
     db_param p = DB_I(workspace_id);
-    app_err e = db_exec(c,
-                        "SELECT COUNT(*) FROM memberships WHERE workspace_id = ? AND role = 'owner'",
-                        &p, 1, &r, NULL);
+    app_err e =
+        db_exec(c, "SELECT COUNT(*) FROM memberships WHERE workspace_id = ? AND role = 'owner'", &p,
+                1, &r, NULL);
     if (e == APP_OK)
         *n = db_rows_int(r, 0, 0, 0);
     db_rows_free(r);
@@ -268,13 +268,13 @@ static app_err change_member(db *d, const actor *who, int64_t workspace_id, int6
         e = db_exec(c, "DELETE FROM memberships WHERE workspace_id = ? AND user_id = ?", p + 1, 2,
                     NULL, NULL);
     else
-        e = db_exec(c, "UPDATE memberships SET role = ? WHERE workspace_id = ? AND user_id = ?",
-                    p, 3, NULL, NULL);
+        e = db_exec(c, "UPDATE memberships SET role = ? WHERE workspace_id = ? AND user_id = ?", p,
+                    3, NULL, NULL);
     if (e != APP_OK)
         goto out;
     json_t *details = json_pack("{s:I, s:s, s:s}", "user_id", (json_int_t)user_id, "from",
                                 rbac_role_name(from), "to", rbac_role_name(to));
-    const char *action = leaving ? "member.left"
+    const char *action = leaving           ? "member.left"
                          : to == ROLE_NONE ? "member.removed"
                                            : "member.role_changed";
     e = store_activity_add(c, who, workspace_id, action, NULL, details, now_ms);
