@@ -144,7 +144,7 @@ static int set_value(config *cfg, const cfg_def *d, const char *src, const char 
     case CFG_URL: {
         const char *host = strncmp(value, "http://", 7) == 0    ? value + 7
                            : strncmp(value, "https://", 8) == 0 ? value + 8
-                                                                 : NULL;
+                                                                : NULL;
         if (vlen > 0 && (host == NULL || *host == '\0' || *host == '/' ||
                          strpbrk(value, " \t\r\n\"<>\\") != NULL)) {
             snprintf(err, errlen,
