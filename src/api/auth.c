@@ -18,14 +18,17 @@
 #include <sodium.h>
 #include <string.h>
 
-/* End the session the browser came with, if any (sign-in rotates the session). */
-static void end_old_session(http_req *req)
+/*
+ * End the session the browser came with (sign-in rotates the session).  Called
+ * only once the new session exists, so a failed attempt signs nobody out.
+ */
+static void end_old_session(http_req *req, int64_t old_user, int64_t old_session)
 {
-    if (req->auth.session_id > 0) {
+    if (old_session > 0) {
         actor who;
         http_actor(req, &who);
-        store_session_delete(req->app->db, &who, req->auth.session_id, clock_now_ms());
-        req->auth.session_id = 0;
+        who.user_id = old_user;
+        store_session_delete(req->app->db, &who, old_session, clock_now_ms());
     }
 }
 
@@ -79,7 +82,7 @@ void api_register(http_req *req)
         api_fail(req, e, "password");
         return;
     }
-    end_old_session(req);
+    int64_t old_user = req->auth.user_id, old_session = req->auth.session_id;
     actor who;
     http_actor(req, &who);
     new_session ns;
@@ -100,6 +103,8 @@ void api_register(http_req *req)
         return;
     }
     limits_succeeded(req, LIMIT_SIGNUP, email);
+    end_old_session(req, old_user, old_session);
+    req->auth.user_id = u.id;
     api_session_started(req, &ns, sid);
     api_reply_me(req, 201, &u);
 }
@@ -149,7 +154,7 @@ void api_login(http_req *req)
             store_user_set_hash(req->app->db, u.id, hash, clock_now_ms());
         sodium_memzero(hash, sizeof hash);
     }
-    end_old_session(req);
+    int64_t old_user = req->auth.user_id, old_session = req->auth.session_id;
     actor who;
     http_actor(req, &who);
     who.user_id = u.id;
@@ -162,6 +167,7 @@ void api_login(http_req *req)
         return;
     }
     limits_succeeded(req, LIMIT_LOGIN, email);
+    end_old_session(req, old_user, old_session);
     req->auth.user_id = u.id;
     api_session_started(req, &ns, sid);
     api_reply_me(req, 200, &u);

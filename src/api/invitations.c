@@ -103,6 +103,11 @@ static void link_gone(http_req *req, const char *why)
                          NULL);
     else if (why != NULL && strcmp(why, "revoked") == 0)
         http_reply_error(req, 410, "invitation_revoked", "this invitation was withdrawn", NULL);
+    else if (why != NULL && strcmp(why, "email") == 0)
+        http_reply_error(req, 403, "invitation_other_email",
+                         "this invitation was sent to another email address; sign in with that "
+                         "address to accept it",
+                         NULL);
     else
         http_reply_error(req, 404, "not_found", "no such invitation", NULL);
 }
@@ -139,11 +144,17 @@ void api_invitation_accept(http_req *req)
     }
     char hash[TOKEN_HASH_HEX];
     token_hash(token, hash);
+    store_user me;
+    app_err e = store_user_get(req->app->db, req->auth.user_id, &me);
+    if (e != APP_OK) {
+        api_fail(req, e, "account");
+        return;
+    }
     actor who;
     http_actor(req, &who);
     int64_t ws_id = 0;
     const char *why = NULL;
-    app_err e = store_invitation_accept(req->app->db, &who, hash, clock_now_ms(), &ws_id, &why);
+    e = store_invitation_accept(req->app->db, &who, me.email, hash, clock_now_ms(), &ws_id, &why);
     if (e == APP_ENOTFOUND) {
         link_gone(req, why);
         return;

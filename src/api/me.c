@@ -95,7 +95,7 @@ void api_me_password(http_req *req)
         api_fail(req, e, "account");
         return;
     }
-    int wait = limits_blocked(req, LIMIT_LOGIN, u.email);
+    int wait = limits_blocked(req, LIMIT_REAUTH, u.email);
     if (wait > 0) {
         limits_reply(req, wait);
         return;
@@ -114,7 +114,7 @@ void api_me_password(http_req *req)
         return;
     }
     if (!ok) {
-        limits_failed(req, LIMIT_LOGIN, u.email);
+        limits_failed(req, LIMIT_REAUTH, u.email);
         http_reply_error(req, 400, "invalid_field", "the current password is wrong",
                          "current_password");
         return;

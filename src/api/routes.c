@@ -32,7 +32,7 @@ static const route table[] = {
     {"POST", "/api/v1/workspaces", api_workspaces_create, PERM_SESSION, KiB(8), ROUTE_JSON},
     {"GET", "/api/v1/workspaces/{id}", api_workspace_get, PERM_WS_READ, 0, 0},
     {"PATCH", "/api/v1/workspaces/{id}", api_workspace_patch, PERM_WS_MANAGE, KiB(8), ROUTE_JSON},
-    {"DELETE", "/api/v1/workspaces/{id}", api_workspace_delete, PERM_WS_DELETE, 0, 0},
+    {"DELETE", "/api/v1/workspaces/{id}", api_workspace_delete, PERM_WS_DELETE, 0, ROUTE_BROWSER},
     {"GET", "/api/v1/workspaces/{id}/members", api_members_list, PERM_WS_READ, 0, 0},
     {"PATCH", "/api/v1/workspaces/{id}/members/{user_id}", api_member_patch, PERM_WS_MANAGE, KiB(1),
      ROUTE_JSON},
@@ -46,7 +46,7 @@ static const route table[] = {
     {"DELETE", "/api/v1/workspaces/{id}/invitations/{invitation_id}", api_invitations_delete,
      PERM_WS_MANAGE, 0, 0},
     {"GET", "/api/v1/invitations/{token}", api_invitation_preview, PERM_PUBLIC, 0, 0},
-    {"POST", "/api/v1/invitations/{token}/accept", api_invitation_accept, PERM_USER, KiB(1),
+    {"POST", "/api/v1/invitations/{token}/accept", api_invitation_accept, PERM_SESSION, KiB(1),
      ROUTE_JSON},
     {"GET", "/api/v1/workspaces/{id}/activity", api_activity_list, PERM_WS_ACTIVITY, 0, 0},
 };

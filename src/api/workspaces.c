@@ -109,8 +109,8 @@ void api_members_list(http_req *req)
     http_reply_json(req, 200, json_pack("{s:o}", "items", items));
 }
 
-/* Explain a refused member change. */
-static void member_fail(http_req *req, app_err e)
+/* Explain a refused member change; field names the request field at fault, if any. */
+static void member_fail(http_req *req, app_err e, const char *field)
 {
     if (e == APP_ECONFLICT)
         http_reply_error(req, 409, "last_owner",
@@ -118,7 +118,7 @@ static void member_fail(http_req *req, app_err e)
                          NULL);
     else if (e == APP_EPERM)
         http_reply_error(req, 403, "forbidden",
-                         "only an owner may change owners and admins or make someone one", "role");
+                         "only an owner may change owners and admins or make someone one", field);
     else
         api_fail(req, e, "member");
 }
@@ -142,7 +142,7 @@ void api_member_patch(http_req *req)
                                                 clock_now_ms(), &m)
                         : APP_ENOTFOUND;
     if (e != APP_OK) {
-        member_fail(req, e);
+        member_fail(req, e, "role");
         return;
     }
     http_reply_json(req, 200, json_pack("{s:o}", "member", m));
@@ -157,7 +157,7 @@ void api_member_delete(http_req *req)
                                               clock_now_ms())
                         : APP_ENOTFOUND;
     if (e != APP_OK) {
-        member_fail(req, e);
+        member_fail(req, e, NULL);
         return;
     }
     http_reply_empty(req, 204);
@@ -170,7 +170,7 @@ void api_workspace_leave(http_req *req)
     app_err e = store_member_remove(req->app->db, &who, req->auth.workspace_id, req->auth.user_id,
                                     clock_now_ms());
     if (e != APP_OK) {
-        member_fail(req, e);
+        member_fail(req, e, NULL);
         return;
     }
     http_reply_empty(req, 204);

@@ -106,7 +106,7 @@ int guard_check(http_req *req)
         http_reply_error(req, 401, "unauthenticated", "sign in first", NULL);
         return -1;
     }
-    if (r->perm == PERM_SESSION && req->auth.api_key_id > 0) {
+    if ((r->perm == PERM_SESSION || (r->flags & ROUTE_BROWSER)) && req->auth.api_key_id > 0) {
         http_reply_error(req, 403, "session_required",
                          "this needs a signed-in browser session, not an API key", NULL);
         return -1;

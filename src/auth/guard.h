@@ -4,7 +4,8 @@
  *
  * 1. Authenticate: "Authorization: Bearer p2s_..." (an API key), else the
  *    p2s_session cookie.  A bad API key is refused outright; a stale cookie
- *    just means signed out.
+ *    just means signed out.  Routes with PERM_SESSION or ROUTE_BROWSER
+ *    refuse API keys.
  * 2. Check the route's permission (rbac.h): signed in; a browser session
  *    where the route needs one; the CSRF token on state-changing requests
  *    made with the cookie; and for workspace routes the caller's role in the

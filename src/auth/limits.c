@@ -8,7 +8,7 @@
 
 static const char *kind_name(limit_kind k)
 {
-    return k == LIMIT_LOGIN ? "login" : "signup";
+    return k == LIMIT_SIGNUP ? "signup" : "login";
 }
 
 /* "login:fail:ip:1.2.3.4" or "login:fail:email:<sha256>". */
@@ -43,9 +43,11 @@ int limits_blocked(const http_req *req, limit_kind kind, const char *email)
     const config *cfg = req->app->cfg;
     char key[160];
     int wait = 0, w;
-    key_ip(key, sizeof key, kind, "fail", req);
-    if ((w = over(req, key, cfg->auth_fail_limit)) > wait)
-        wait = w;
+    if (kind != LIMIT_REAUTH) {
+        key_ip(key, sizeof key, kind, "fail", req);
+        if ((w = over(req, key, cfg->auth_fail_limit)) > wait)
+            wait = w;
+    }
     if (email != NULL) {
         key_email(key, sizeof key, kind, email);
         if ((w = over(req, key, cfg->auth_fail_limit)) > wait)
@@ -69,8 +71,10 @@ static void hit(const http_req *req, const char *key)
 void limits_failed(const http_req *req, limit_kind kind, const char *email)
 {
     char key[160];
-    key_ip(key, sizeof key, kind, "fail", req);
-    hit(req, key);
+    if (kind != LIMIT_REAUTH) {
+        key_ip(key, sizeof key, kind, "fail", req);
+        hit(req, key);
+    }
     if (email != NULL) {
         key_email(key, sizeof key, kind, email);
         hit(req, key);

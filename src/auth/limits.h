@@ -12,7 +12,11 @@
 #include "http/http.h"
 
 /* What is being throttled. */
-typedef enum limit_kind { LIMIT_LOGIN, LIMIT_SIGNUP } limit_kind;
+typedef enum limit_kind {
+    LIMIT_LOGIN,  /* sign-in: per IP and per email */
+    LIMIT_SIGNUP, /* registration: per IP and per email, and accounts per IP */
+    LIMIT_REAUTH  /* the current password of a signed-in person: per email only, shared with sign-in */
+} limit_kind;
 
 /*
  * Seconds until the caller may try again (0 = go ahead): failures of this

@@ -22,7 +22,8 @@ typedef void (*http_handler)(http_req *req);
 
 /* Route flags. */
 enum {
-    ROUTE_JSON = 1 << 0 /* the body, if any, must be a JSON object (application/json) */
+    ROUTE_JSON = 1 << 0,   /* the body, if any, must be a JSON object (application/json) */
+    ROUTE_BROWSER = 1 << 1 /* besides the permission, needs a browser session, not an API key */
 };
 
 typedef struct route {

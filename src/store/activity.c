@@ -38,8 +38,9 @@ app_err store_activity_page(db *d, int64_t workspace_id, int64_t before, int lim
         d,
         "SELECT a.id, a.created_at, a.user_id, u.name, a.action, a.target, a.details, a.ip, "
         "a.user_agent FROM activity a LEFT JOIN users u ON u.id = a.user_id "
-        "WHERE (a.workspace_id = ? OR (a.workspace_id IS NULL AND a.user_id IN "
-        "(SELECT user_id FROM memberships WHERE workspace_id = ?))) AND a.id < ? "
+        "WHERE (a.workspace_id = ? OR (a.workspace_id IS NULL AND a.action = 'account.signed_in' "
+        "AND EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = ? AND "
+        "m.user_id = a.user_id AND m.joined_at <= a.created_at))) AND a.id < ? "
         "ORDER BY a.id DESC LIMIT ?",
         p, 4, &r, NULL);
     if (e != APP_OK)

@@ -3,8 +3,9 @@
  *
  * Rows are written in the same transaction as the change they describe.
  * Workspace rows (workspace_id set) are read by that workspace's owners and
- * admins; account rows (workspace_id NULL, e.g. sign-ins) show in every
- * workspace the person belongs to.
+ * admins.  Of the account rows (workspace_id NULL) only sign-ins show there,
+ * those of current members made since they joined; the rest (profile,
+ * password, API keys) stay private to the person.
  */
 #ifndef P2S_STORE_ACTIVITY_H
 #define P2S_STORE_ACTIVITY_H

@@ -134,7 +134,8 @@ app_err store_invitation_preview(db *d, const char *token_hash, int64_t now_ms, 
     db_rows *r = NULL;
     db_param p = DB_T(token_hash);
     app_err e = db_query(d,
-                         "SELECT i.accepted_at, i.revoked_at, i.expires_at, w.name, i.role, u.name "
+                         "SELECT i.accepted_at, i.revoked_at, i.expires_at, w.name, i.role, u.name, "
+                         "i.email "
                          "FROM invitations i JOIN workspaces w ON w.id = i.workspace_id "
                          "LEFT JOIN users u ON u.id = i.invited_by WHERE i.token_hash = ?",
                          &p, 1, &r, NULL);
@@ -145,16 +146,17 @@ app_err store_invitation_preview(db *d, const char *token_hash, int64_t now_ms, 
         db_rows_free(r);
         return APP_ENOTFOUND;
     }
-    *inv =
-        json_pack("{s:o, s:o, s:o, s:o}", "workspace_name", rowjson_text_or_null(r, 0, 3), "role",
-                  rowjson_text_or_null(r, 0, 4), "invited_by", rowjson_text_or_null(r, 0, 5),
-                  "expires_at", rowjson_instant(db_rows_int(r, 0, 2, 0)));
+    *inv = json_pack("{s:o, s:o, s:o, s:o, s:o}", "workspace_name", rowjson_text_or_null(r, 0, 3),
+                     "role", rowjson_text_or_null(r, 0, 4), "invited_by",
+                     rowjson_text_or_null(r, 0, 5), "email", rowjson_text_or_null(r, 0, 6),
+                     "expires_at", rowjson_instant(db_rows_int(r, 0, 2, 0)));
     db_rows_free(r);
     return APP_OK;
 }
 
-app_err store_invitation_accept(db *d, const actor *who, const char *token_hash, int64_t now_ms,
-                                int64_t *workspace_id, const char **why)
+app_err store_invitation_accept(db *d, const actor *who, const char *user_email,
+                                const char *token_hash, int64_t now_ms, int64_t *workspace_id,
+                                const char **why)
 {
     db_conn *c = db_acquire(d, 5000);
     if (c == NULL)
@@ -165,12 +167,13 @@ app_err store_invitation_accept(db *d, const actor *who, const char *token_hash,
     if (e != APP_OK)
         goto out;
     /* The conditional update is the single-use guarantee: only one accept can match. */
-    db_param p[4] = {DB_I(now_ms), DB_I(who->user_id), DB_T(token_hash), DB_I(now_ms)};
+    db_param p[5] = {DB_I(now_ms), DB_I(who->user_id), DB_T(token_hash), DB_I(now_ms),
+                     DB_T(user_email)};
     e = db_exec(c,
                 "UPDATE invitations SET accepted_at = ?, accepted_by = ? WHERE token_hash = ? AND "
-                "accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ? "
-                "RETURNING id, workspace_id, role",
-                p, 4, &r, NULL);
+                "accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ? AND "
+                "(email IS NULL OR email = ?) RETURNING id, workspace_id, role",
+                p, 5, &r, NULL);
     if (e != APP_OK)
         goto out;
     if (db_rows_count(r) == 0) {
@@ -184,7 +187,7 @@ app_err store_invitation_accept(db *d, const actor *who, const char *token_hash,
         if (e == APP_OK) {
             *why = unusable(r, now_ms);
             if (*why == NULL)
-                *why = "used";
+                *why = "email"; /* usable, but made for another address */
             e = APP_ENOTFOUND;
         }
         goto out;

@@ -28,7 +28,7 @@ app_err store_invitation_revoke(db *d, const actor *who, int64_t workspace_id,
                                 int64_t invitation_id, int64_t now_ms);
 
 /*
- * What a link offers: {workspace_name, role, invited_by, expires_at}.
+ * What a link offers: {workspace_name, role, invited_by, email, expires_at}.
  * APP_ENOTFOUND if unknown, revoked, used or expired (*why says which:
  * "unknown", "revoked", "used", "expired").
  */
@@ -37,10 +37,14 @@ app_err store_invitation_preview(db *d, const char *token_hash, int64_t now_ms, 
 
 /*
  * Accept: mark the link used and add the membership, in one transaction.
- * *workspace_id receives the workspace.  APP_ENOTFOUND (with *why as above),
- * APP_ECONFLICT if who is already a member (the link stays unused).
+ * An invitation made for an email address can only be accepted by the
+ * account with that address (user_email, normalised).  *workspace_id
+ * receives the workspace.  APP_ENOTFOUND (with *why as above, or "email"
+ * for another address), APP_ECONFLICT if who is already a member (the link
+ * stays unused).
  */
-app_err store_invitation_accept(db *d, const actor *who, const char *token_hash, int64_t now_ms,
-                                int64_t *workspace_id, const char **why);
+app_err store_invitation_accept(db *d, const actor *who, const char *user_email,
+                                const char *token_hash, int64_t now_ms, int64_t *workspace_id,
+                                const char **why);
 
 #endif

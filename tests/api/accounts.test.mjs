@@ -44,6 +44,19 @@ describe('registration', () => {
     assert.equal(count('users', `email = '${email}'`), 1);
   });
 
+  test('a failed registration or sign-in leaves the browser signed in as before', async () => {
+    const a = await signup(srv);
+    const taken = await signup(srv);
+    let r = await a.post('/api/v1/auth/register', { name: 'Again', email: taken.email, password: PASSWORD, confirm_age: true });
+    assert.equal(r.status, 409);
+    assert.equal(r.setCookie, null);
+    r = await a.post('/api/v1/auth/login', { email: taken.email, password: 'wrong password here' });
+    assert.equal(r.status, 401);
+    const me = await a.get('/api/v1/me');
+    assert.equal(me.status, 200);
+    assert.equal(me.json.user.id, a.user.id);
+  });
+
   test('the 18+ confirmation is required', async () => {
     const before = count('users');
     for (const confirm of [undefined, false, 'yes', 1]) {

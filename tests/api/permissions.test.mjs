@@ -38,20 +38,21 @@ const NEEDS = {
   'POST /api/v1/workspaces/{id}/invitations': 'admin',
   'DELETE /api/v1/workspaces/{id}/invitations/{invitation_id}': 'admin',
   'GET /api/v1/invitations/{token}': 'public',
-  'POST /api/v1/invitations/{token}/accept': 'user',
+  'POST /api/v1/invitations/{token}/accept': 'session',
   'GET /api/v1/workspaces/{id}/activity': 'admin',
 };
 const RANK = { viewer: 1, contributor: 2, editor: 3, admin: 4, owner: 5 };
 
 /** The outcome the table promises: 'ok' or the status of the refusal. */
-function expected(need, caller) {
+function expected(need, caller, { browser = false } = {}) {
   if (need === 'public') return 'ok';
   if (caller.kind === 'anonymous') return 401;
   if (need === 'user') return 'ok';
   if (need === 'session') return caller.viaKey ? 403 : 'ok';
   // workspace permission
   if (!caller.role) return 404;
-  return RANK[caller.role] >= RANK[need] ? 'ok' : 403;
+  if (RANK[caller.role] < RANK[need]) return 403;
+  return browser && caller.viaKey ? 403 : 'ok';
 }
 
 /** What happened: 'ok' unless the guard refused (401, 403 by role/session/CSRF, 404 for the workspace). */
@@ -200,6 +201,16 @@ describe('permission table', () => {
         assert.equal(outcome(r), expected(NEEDS[route], { kind, role }), `${route} as ${kind}: ${r.status} ${r.text}`);
       }
     }
+  });
+
+  test('an owner\'s API key cannot delete the workspace', async () => {
+    const fresh = await makeTeam(srv, 'Keyed');
+    const k = await fresh.by.owner.post('/api/v1/me/api-keys', { name: 'owner key', workspace_ids: [fresh.ws] });
+    const bot = new Client(srv, { apiKey: k.json.key });
+    const r = await bot.del(`/api/v1/workspaces/${fresh.ws}`);
+    assert.equal(outcome(r), expected('owner', { kind: 'owner+key', role: 'owner', viaKey: true }, { browser: true }));
+    assert.equal(r.json.error.code, 'session_required');
+    assert.equal((await fresh.by.owner.get(`/api/v1/workspaces/${fresh.ws}`)).status, 200);
   });
 
   test('POST /api/v1/auth/logout: sessions only', async () => {

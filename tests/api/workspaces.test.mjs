@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, sql } from '../lib/harness.mjs';
-import { Client, signup, createWorkspace, addMember, makeTeam, PASSWORD } from '../lib/api.mjs';
+import { Client, signup, createWorkspace, addMember, makeTeam, uniqueEmail, PASSWORD } from '../lib/api.mjs';
 
 let srv;
 before(async () => {
@@ -54,23 +54,24 @@ describe('invitations', () => {
   test('a link joins once, with its role; it can be previewed first', async () => {
     const owner = await signup(srv, { name: 'Olga Owner' });
     const ws = await createWorkspace(owner, 'Launch');
-    const inv = await owner.post(`/api/v1/workspaces/${ws}/invitations`, { role: 'editor', email: 'Someone@Example.com' });
+    const beaEmail = uniqueEmail('bea');
+    const inv = await owner.post(`/api/v1/workspaces/${ws}/invitations`, { role: 'editor', email: beaEmail.toUpperCase() });
     assert.equal(inv.status, 201);
     assert.match(inv.json.token, /^inv_[A-Za-z0-9_-]{43}$/);
     assert.equal(inv.json.url, `${srv.url}/invite/${inv.json.token}`);
-    assert.equal(inv.json.invitation.email, 'someone@example.com');
+    assert.equal(inv.json.invitation.email, beaEmail);
     const preview = await new Client(srv).get(`/api/v1/invitations/${inv.json.token}`);
     assert.equal(preview.status, 200);
     assert.deepEqual(
       { ...preview.json.invitation, expires_at: undefined },
-      { workspace_name: 'Launch', role: 'editor', invited_by: 'Olga Owner', expires_at: undefined },
+      { workspace_name: 'Launch', role: 'editor', invited_by: 'Olga Owner', email: beaEmail, expires_at: undefined },
     );
     const days = (Date.parse(preview.json.invitation.expires_at) - Date.now()) / 86400000;
     assert.ok(days > 6.9 && days <= 7, `expires in ${days} days`);
     const listed = await owner.get(`/api/v1/workspaces/${ws}/invitations`);
     assert.equal(listed.json.items.length, 1);
     assert.ok(!listed.text.includes(inv.json.token));
-    const b = await signup(srv, { name: 'Bea' });
+    const b = await signup(srv, { name: 'Bea', email: beaEmail });
     assert.equal((await new Client(srv).post(`/api/v1/invitations/${inv.json.token}/accept`)).status, 401);
     const acc = await b.post(`/api/v1/invitations/${inv.json.token}/accept`);
     assert.equal(acc.status, 200);
@@ -103,6 +104,31 @@ describe('invitations', () => {
       assert.equal((await b.post(`/api/v1/invitations/${token}/accept`)).status, 404);
     }
     assert.equal((await b.get('/api/v1/workspaces')).json.items.length, 0);
+  });
+
+  test('an invitation sent to an address is only for the account with that address', async () => {
+    const owner = await signup(srv);
+    const ws = await createWorkspace(owner);
+    const meant = await signup(srv);
+    const inv = await owner.post(`/api/v1/workspaces/${ws}/invitations`, { role: 'viewer', email: meant.email.toUpperCase() });
+    assert.equal((await new Client(srv).get(`/api/v1/invitations/${inv.json.token}`)).json.invitation.email, meant.email);
+    const stranger = await signup(srv);
+    const r = await stranger.post(`/api/v1/invitations/${inv.json.token}/accept`);
+    assert.equal(r.status, 403);
+    assert.equal(r.json.error.code, 'invitation_other_email');
+    assert.equal((await stranger.get(`/api/v1/workspaces/${ws}`)).status, 404);
+    assert.equal((await meant.post(`/api/v1/invitations/${inv.json.token}/accept`)).status, 200);
+  });
+
+  test('invitations are accepted in a browser, not with an API key', async () => {
+    const owner = await signup(srv);
+    const ws = await createWorkspace(owner);
+    const b = await signup(srv);
+    const k = await b.post('/api/v1/me/api-keys', { name: 'b', workspace_ids: [] });
+    const inv = await owner.post(`/api/v1/workspaces/${ws}/invitations`, { role: 'viewer' });
+    const r = await new Client(srv, { apiKey: k.json.key }).post(`/api/v1/invitations/${inv.json.token}/accept`);
+    assert.equal(r.status, 403);
+    assert.equal(r.json.error.code, 'session_required');
   });
 
   test('a member cannot join twice; the link stays usable for someone else', async () => {
@@ -233,13 +259,28 @@ describe('activity log', () => {
     assert.deepEqual(ids, [...ids].sort((x, y) => y - x), 'newest first');
     assert.equal(new Set(ids).size, ids.length, 'no repeats across pages');
     const actions = all.map((i) => i.action);
-    for (const a of ['workspace.created', 'invitation.created', 'invitation.accepted', 'account.signed_in', 'account.registered']) {
+    for (const a of ['workspace.created', 'invitation.created', 'invitation.accepted', 'account.signed_in']) {
       assert.ok(actions.includes(a), a);
     }
     assert.equal((await by.admin.get(`/api/v1/workspaces/${ws}/activity?limit=0`)).json.error.field, 'limit');
     assert.equal((await by.admin.get(`/api/v1/workspaces/${ws}/activity?limit=abc`)).json.error.field, 'limit');
     assert.equal((await by.admin.get(`/api/v1/workspaces/${ws}/activity?before=x`)).json.error.field, 'before');
     assert.equal((await by.editor.get(`/api/v1/workspaces/${ws}/activity`)).status, 403);
+  });
+
+  test('of members\' own account events only sign-ins since they joined show', async () => {
+    const owner = await signup(srv);
+    const ws = await createWorkspace(owner, 'Quiet');
+    const b = await signup(srv, { name: 'Private Person' });
+    await b.put('/api/v1/me/password', { current_password: PASSWORD, new_password: PASSWORD });
+    await b.post('/api/v1/me/api-keys', { name: 'secret-key-name', workspace_ids: [] });
+    await new Client(srv).post('/api/v1/auth/login', { email: b.email, password: PASSWORD });
+    await addMember(owner, ws, b, 'viewer');
+    await new Client(srv).post('/api/v1/auth/login', { email: b.email, password: PASSWORD });
+    const log = await owner.get(`/api/v1/workspaces/${ws}/activity?limit=200`);
+    const bs = log.json.items.filter((i) => i.user_id === b.user.id);
+    assert.deepEqual(bs.map((i) => i.action).sort(), ['account.signed_in', 'invitation.accepted']);
+    assert.ok(!log.text.includes('secret-key-name'));
   });
 
   test('another workspace\'s actions do not show', async () => {
