@@ -19,6 +19,9 @@ CFLAGS  := -std=c17 $(OPT) $(SAN) $(WARN) -Isrc -I$(BUILD)/gen -MMD -MP \
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 LDFLAGS := $(SAN)
 
+SIM_PKGS := libmicrohttpd jansson libsodium libcurl zlib
+SIM_SRC  := $(sort $(wildcard tools/platform-sim/*.c))
+SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
 SRC      := $(shell find src -name '*.c' | sort)
 OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/openapi_json.o
 LIBOBJ   := $(filter-out $(BUILD)/src/main.o,$(OBJ))
@@ -26,11 +29,22 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 WEB_SRC  := $(shell find web/src web/public web/index.html web/package.json web/vite.config.* web/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: all server unit web deps run test asan test-unit format check-format clean
+.PHONY: all server sim unit web deps run test asan test-unit format check-format clean
 
-all: server unit web
+all: server sim unit web
 
 server: $(BUILD)/post2share
+sim: $(BUILD)/platform-sim
+
+# The platform simulator (tools/platform-sim): its own small program.
+$(BUILD)/platform-sim: $(SIM_OBJ)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(SIM_PKGS)) -lpthread
+
+$(BUILD)/tools/platform-sim/%.o: tools/platform-sim/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) -std=c17 $(OPT) $(SAN) $(WARN) -MMD -MP $(shell pkg-config --cflags $(SIM_PKGS)) -c -o $@ $<
 unit: $(UNIT_BIN)
 
 $(BUILD)/post2share: $(OBJ)
@@ -71,26 +85,28 @@ deps:
 
 run:
 	@scripts/deps.sh run
-	@$(MAKE) --no-print-directory server web
+	@$(MAKE) --no-print-directory server sim web
 	@scripts/run.sh
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" server unit
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" server sim unit
 	@scripts/test.sh
 
 asan: deps
 	@$(MAKE) --no-print-directory web
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" server unit
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" server sim unit
 	@P2S_TEST_ONLY=asan scripts/test.sh
 
+FORMAT_FILES = $(SRC) $(wildcard src/*/*.h src/*.h) $(UNIT_SRC) tools/*.c $(SIM_SRC) $(wildcard tools/platform-sim/*.h)
+
 format:
-	clang-format -i $(SRC) $(wildcard src/*/*.h src/*.h) $(UNIT_SRC) tools/*.c
+	clang-format -i $(FORMAT_FILES)
 
 check-format:
-	clang-format --dry-run -Werror $(SRC) $(wildcard src/*/*.h src/*.h) $(UNIT_SRC) tools/*.c
+	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 clean:
 	rm -rf build web/dist
 
--include $(OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(SIM_OBJ:.o=.d)
