@@ -1,4 +1,4 @@
-/* meta.c - placeholder until the module is written. */
+/* instagram.c - placeholder until the module is written. */
 #include "sim.h"
 
 static int handle(sim *s, sim_req *r, sim_resp *out)
@@ -14,4 +14,4 @@ static void error(sim_resp *out, int status, const char *kind, const char *messa
     sim_reply_json(out, status, json_pack("{s:s, s:s}", "error", kind, "message", message));
 }
 
-const sim_module sim_meta = {"facebook", {"/facebook", NULL}, handle, error};
+const sim_module sim_instagram = {"instagram", {"/instagram", NULL}, handle, error};
