@@ -13,7 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static const sim_module *const modules[] = {&sim_meta, &sim_linkedin, &sim_google, &sim_x, &sim_ai};
+static const sim_module *const modules[] = {&sim_facebook, &sim_instagram, &sim_linkedin,
+                                            &sim_google,   &sim_x,         &sim_ai};
 
 /* ---- reading requests ---- */
 
