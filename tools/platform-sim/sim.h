@@ -144,7 +144,8 @@ typedef struct sim_module {
 } sim_module;
 
 /* The modules (each platform file defines one). */
-extern const sim_module sim_meta; /* facebook + instagram */
+extern const sim_module sim_facebook;  /* www.facebook.com, graph.facebook.com */
+extern const sim_module sim_instagram; /* www.instagram.com, api.instagram.com, graph.instagram.com */
 extern const sim_module sim_linkedin;
 extern const sim_module sim_google; /* accounts, oauth2, youtube, upload */
 extern const sim_module sim_x;
