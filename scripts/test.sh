@@ -3,7 +3,8 @@
 #
 #   C unit tests (cmocka)            build/tests/test_*
 #   API and browser tests            tests/api, tests/ui (node --test), on SQLite and on PostgreSQL
-#   the same under ASan+UBSan        build/asan/ (unit tests, and API tests on SQLite)
+#   simulator tests                  tests/sim (no database), once
+#   the same under ASan+UBSan        build/asan/ (unit tests, API and simulator tests on SQLite)
 #
 # Called by `make test` after the builds.  P2S_TEST_ONLY=asan runs only the sanitizer pass.
 # A throwaway PostgreSQL cluster is started for the run and removed at the end.
@@ -106,7 +107,7 @@ if [ "$only" = all ]; then
     start_pg
     [ $pg_started = 1 ] && scratch=$(psql -X -qtA "$P2S_TEST_PG_ADMIN_URL" -c 'CREATE DATABASE p2s_unit' >/dev/null && echo "${P2S_TEST_PG_ADMIN_URL%/*}/p2s_unit")
     P2S_TEST_PG_URL=${scratch:-} run_unit build unit
-    P2S_TEST_DB=sqlite run_node sqlite tests/api tests/ui
+    P2S_TEST_DB=sqlite run_node sqlite tests/api tests/ui tests/sim
     if [ $pg_started = 1 ]; then
         P2S_TEST_DB=postgres run_node postgres tests/api tests/ui
     fi
@@ -114,7 +115,8 @@ fi
 # The sanitizer pass: unit tests and the API suite on SQLite with the ASan+UBSan binary.
 if [ -x build/asan/post2share ]; then
     run_unit build/asan asan
-    P2S_BIN=build/asan/post2share P2S_TEST_DB=sqlite run_node asan-sqlite tests/api
+    P2S_BIN=build/asan/post2share P2S_SIM_BIN=build/asan/platform-sim P2S_TEST_DB=sqlite \
+        run_node asan-sqlite tests/api tests/sim
 else
     echo "build/asan/post2share is missing: run make asan"
     failed=$((failed + 1))

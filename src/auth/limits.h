@@ -15,7 +15,7 @@
 typedef enum limit_kind {
     LIMIT_LOGIN,  /* sign-in: per IP and per email */
     LIMIT_SIGNUP, /* registration: per IP and per email, and accounts per IP */
-    LIMIT_REAUTH  /* the current password of a signed-in person: per email only, shared with sign-in */
+    LIMIT_REAUTH  /* a signed-in person's current password: per email only */
 } limit_kind;
 
 /*

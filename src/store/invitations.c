@@ -133,12 +133,13 @@ app_err store_invitation_preview(db *d, const char *token_hash, int64_t now_ms, 
 {
     db_rows *r = NULL;
     db_param p = DB_T(token_hash);
-    app_err e = db_query(d,
-                         "SELECT i.accepted_at, i.revoked_at, i.expires_at, w.name, i.role, u.name, "
-                         "i.email "
-                         "FROM invitations i JOIN workspaces w ON w.id = i.workspace_id "
-                         "LEFT JOIN users u ON u.id = i.invited_by WHERE i.token_hash = ?",
-                         &p, 1, &r, NULL);
+    app_err e =
+        db_query(d,
+                 "SELECT i.accepted_at, i.revoked_at, i.expires_at, w.name, i.role, u.name, "
+                 "i.email "
+                 "FROM invitations i JOIN workspaces w ON w.id = i.workspace_id "
+                 "LEFT JOIN users u ON u.id = i.invited_by WHERE i.token_hash = ?",
+                 &p, 1, &r, NULL);
     if (e != APP_OK)
         return e;
     *why = unusable(r, now_ms);

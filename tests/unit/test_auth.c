@@ -164,10 +164,22 @@ static void test_email(void **state)
     assert_null(text_email_normalize("  Ana.Lima+news@Example.COM ", out, sizeof out));
     assert_string_equal(out, "ana.lima+news@example.com");
     assert_null(text_email_normalize("o'brien@mail.example.co.uk", out, sizeof out));
-    const char *bad[] = {"",          "plain",       "@example.com", "a@",
-                         "a@b",       "a@@b.com",    ".a@b.com",     "a.@b.com",
-                         "a..b@c.com", "a b@c.com",  "a@-b.com",     "a@b-.com",
-                         "a@b.c",     "a@b.c0m",     "a@b..com",     "\xc3\xa9@b.com",
+    const char *bad[] = {"",
+                         "plain",
+                         "@example.com",
+                         "a@",
+                         "a@b",
+                         "a@@b.com",
+                         ".a@b.com",
+                         "a.@b.com",
+                         "a..b@c.com",
+                         "a b@c.com",
+                         "a@-b.com",
+                         "a@b-.com",
+                         "a@b.c",
+                         "a@b.c0m",
+                         "a@b..com",
+                         "\xc3\xa9@b.com",
                          "a@\xc3\xa9.com"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (text_email_normalize(bad[i], out, sizeof out) == NULL)
