@@ -1,28 +1,132 @@
 import type { ComponentType } from 'preact';
-import { usePath } from './router';
-import { Layout } from './components/Layout';
+import { useEffect } from 'preact/hooks';
+import { navigate, usePath } from './router';
+import { Layout, Page, PRODUCT_NAME } from './components/Layout';
+import { AppShell } from './components/AppShell';
+import { ErrorBox, Loading } from './components/ui';
+import { nextPath, startSession, useSession } from './session';
 import { Landing } from './pages/Landing';
 import { Privacy } from './pages/Privacy';
-import { ComingSoon } from './pages/ComingSoon';
 import { NotFound } from './pages/NotFound';
-
-const SignIn = () => <ComingSoon heading="Sign in" />;
-const SignUp = () => <ComingSoon heading="Create an account" />;
+import { SignIn, SignUp } from './pages/Auth';
+import { Accounts, Analytics, Calendar, Compose, Media } from './pages/Sections';
+import { AcceptInvitation, NewWorkspace } from './pages/Workspaces';
+import { WorkspaceSettings } from './pages/settings/WorkspaceSettings';
+import { Members } from './pages/settings/Members';
+import { Invitations } from './pages/settings/Invitations';
+import { Activity } from './pages/settings/Activity';
+import { ApiKeys, Profile, Sessions } from './pages/settings/Account';
 
 /** Client routes. The server answers each of these paths with index.html. */
-const ROUTES: Readonly<Record<string, ComponentType>> = {
+const PUBLIC_ROUTES: Readonly<Record<string, ComponentType>> = {
   '/': Landing,
   '/privacy': Privacy,
   '/signin': SignIn,
   '/signup': SignUp,
 };
 
+const APP_ROUTES: Readonly<Record<string, ComponentType>> = {
+  '/calendar': Calendar,
+  '/compose': Compose,
+  '/media': Media,
+  '/accounts': Accounts,
+  '/analytics': Analytics,
+  '/privacy': Privacy,
+  '/workspaces/new': NewWorkspace,
+  '/settings/workspace': WorkspaceSettings,
+  '/settings/members': Members,
+  '/settings/invitations': Invitations,
+  '/settings/activity': Activity,
+  '/settings/profile': Profile,
+  '/settings/sessions': Sessions,
+  '/settings/api-keys': ApiKeys,
+};
+
+/** Signed-in paths that lead elsewhere. */
+const APP_REDIRECTS: Readonly<Record<string, () => string>> = {
+  '/': () => '/calendar',
+  '/settings': () => '/settings/workspace',
+  '/signin': () => nextPath() ?? '/calendar',
+  '/signup': () => nextPath() ?? '/calendar',
+};
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
+
+function inviteToken(path: string): string | null {
+  const m = /^\/invite\/([^/]+)$/.exec(path);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return null;
+  }
+}
+
+function Starting() {
+  return (
+    <div class="starting">
+      <Loading label={`Starting ${PRODUCT_NAME}…`} />
+    </div>
+  );
+}
+
 export function App() {
   const path = usePath();
-  const View = Object.hasOwn(ROUTES, path) ? ROUTES[path]! : NotFound;
-  return (
-    <Layout>
-      <View key={path} />
-    </Layout>
-  );
+  const session = useSession();
+
+  useEffect(() => {
+    void startSession();
+  }, []);
+
+  if (session.status === 'loading') return <Starting />;
+
+  if (session.status === 'error') {
+    return (
+      <Layout>
+        <Page title="Could not start" heading="Could not start">
+          <ErrorBox error={new Error(session.message)} onRetry={() => void startSession()} />
+        </Page>
+      </Layout>
+    );
+  }
+
+  const token = inviteToken(path);
+
+  if (session.status === 'signed-out') {
+    if (token !== null) {
+      return (
+        <Layout>
+          <AcceptInvitation key={token} token={token} />
+        </Layout>
+      );
+    }
+    if (Object.hasOwn(PUBLIC_ROUTES, path)) {
+      const View = PUBLIC_ROUTES[path]!;
+      return (
+        <Layout>
+          <View key={path} />
+        </Layout>
+      );
+    }
+    if (Object.hasOwn(APP_ROUTES, path) || Object.hasOwn(APP_REDIRECTS, path)) {
+      return <Redirect to={`/signin?next=${encodeURIComponent(path)}`} />;
+    }
+    return (
+      <Layout>
+        <NotFound key={path} />
+      </Layout>
+    );
+  }
+
+  if (Object.hasOwn(APP_REDIRECTS, path)) return <Redirect to={APP_REDIRECTS[path]!()} />;
+  let view;
+  if (token !== null) view = <AcceptInvitation key={token} token={token} />;
+  else if (Object.hasOwn(APP_ROUTES, path)) {
+    const View = APP_ROUTES[path]!;
+    view = <View key={path} />;
+  } else view = <NotFound key={path} />;
+  return <AppShell session={session}>{view}</AppShell>;
 }

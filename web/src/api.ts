@@ -1,0 +1,226 @@
+/*
+ * The API client: JSON in and out, same-origin cookies, the CSRF header on
+ * state-changing requests, and one typed error for every failure.
+ * The contract is docs/api.md.
+ */
+
+export type Role = 'owner' | 'admin' | 'editor' | 'contributor' | 'viewer';
+
+export interface User {
+  id: number;
+  name: string;
+  email: string;
+  timezone: string;
+  created_at: string;
+}
+
+export interface Workspace {
+  id: number;
+  name: string;
+  timezone: string;
+  role: Role;
+  created_at: string;
+}
+
+export interface Member {
+  user_id: number;
+  name: string;
+  email: string;
+  role: Role;
+  joined_at: string;
+}
+
+export interface SessionInfo {
+  id: number;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  current: boolean;
+}
+
+export interface ApiKey {
+  id: number;
+  name: string;
+  prefix: string;
+  workspace_ids: number[];
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** Who made an invitation: the contract leaves the shape open, so accept the likely ones. */
+export type InvitedBy = string | number | { name?: string | null; id?: number } | null;
+
+export interface Invitation {
+  id: number;
+  role: Role;
+  email: string | null;
+  invited_by: InvitedBy;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface InvitationPreview {
+  workspace_name: string;
+  role: Role;
+  invited_by: InvitedBy;
+  /** Set when only the account with this address may accept. */
+  email?: string | null;
+  expires_at: string;
+}
+
+export interface ActivityEntry {
+  id: number;
+  at: string;
+  user_id: number | null;
+  user_name: string | null;
+  action: string;
+  target: unknown;
+  details: unknown;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface Items<T> {
+  items: T[];
+}
+
+const BASE = '/api/v1';
+
+/** Any failed call: an HTTP error answer, a network failure or an unreadable reply. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    /** HTTP status, or 0 when the server could not be reached. */
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** The request field at fault, when the server names one. */
+    readonly field: string | null = null,
+    /** Seconds to wait, from Retry-After. */
+    readonly retryAfter: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken: string | null = null;
+let unauthorized: (() => void) | null = null;
+
+/** Remember the token from login, register, me or a password change. */
+export function setCsrfToken(token: string | null | undefined): void {
+  csrfToken = token ?? null;
+}
+
+export function getCsrfToken(): string | null {
+  return csrfToken;
+}
+
+/** Called when any authenticated call answers 401. */
+export function onUnauthorized(handler: () => void): void {
+  unauthorized = handler;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface CallOptions {
+  body?: unknown;
+  /** false: a 401 is just an error (sign-in form, start-up check), not "go sign in". */
+  authRedirect?: boolean;
+}
+
+function waitText(seconds: number): string {
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minutes`;
+}
+
+async function toError(res: Response): Promise<ApiError> {
+  const retryHeader = res.headers.get('Retry-After');
+  const retryAfter = retryHeader !== null && /^\d+$/.test(retryHeader) ? Number(retryHeader) : null;
+  let code = 'http_' + res.status;
+  let message = `The server answered ${res.status} ${res.statusText}`.trim() + '.';
+  let field: string | null = null;
+  try {
+    const data: unknown = await res.json();
+    const err = (data as { error?: { code?: unknown; message?: unknown; field?: unknown } } | null)?.error;
+    if (err && typeof err.code === 'string') code = err.code;
+    if (err && typeof err.message === 'string' && err.message !== '') message = err.message;
+    if (err && typeof err.field === 'string' && err.field !== '') field = err.field;
+  } catch {
+    /* not the error shape: keep the generic message */
+  }
+  if (code === 'too_many_requests' || code === 'busy') {
+    const base = code === 'busy' ? 'The server is busy.' : 'Too many attempts.';
+    message = retryAfter !== null ? `${base} Try again in ${waitText(retryAfter)}.` : `${base} Try again later.`;
+  }
+  if (message.length > 0) message = message[0]!.toUpperCase() + message.slice(1);
+  if (!/[.!?…]$/.test(message)) message += '.';
+  return new ApiError(res.status, code, message, field, retryAfter);
+}
+
+async function send(method: Method, path: string, body: unknown): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  try {
+    return await fetch(BASE + path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'Could not reach the server. Check your connection and try again.');
+  }
+}
+
+/** One API call. Resolves to the parsed JSON (undefined for 204). */
+export async function api<T>(method: Method, path: string, options: CallOptions = {}): Promise<T> {
+  let res = await send(method, path, options.body);
+  if (res.status === 403 && method !== 'GET') {
+    // A stale CSRF token (another tab changed the password, say): fetch the current one, retry once.
+    const err = await toError(res.clone());
+    if (err.code === 'csrf_failed') {
+      const me = await send('GET', '/me', undefined);
+      if (me.ok) {
+        const data = (await me.json()) as { csrf_token?: string };
+        setCsrfToken(data.csrf_token);
+        res = await send(method, path, options.body);
+      }
+    }
+  }
+  if (!res.ok) {
+    const err = await toError(res);
+    if (res.status === 401 && options.authRedirect !== false && unauthorized) unauthorized();
+    throw err;
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  if (text === '') return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ApiError(res.status, 'bad_reply', 'The server sent a reply this page could not read.');
+  }
+}
+
+export const get = <T>(path: string, options?: CallOptions) => api<T>('GET', path, options);
+export const post = <T>(path: string, body?: unknown, options?: CallOptions) =>
+  api<T>('POST', path, { ...options, body: body ?? {} });
+export const put = <T>(path: string, body?: unknown, options?: CallOptions) =>
+  api<T>('PUT', path, { ...options, body: body ?? {} });
+export const patch = <T>(path: string, body?: unknown, options?: CallOptions) =>
+  api<T>('PATCH', path, { ...options, body: body ?? {} });
+export const del = <T = void>(path: string, options?: CallOptions) => api<T>('DELETE', path, options);
+
+/** A path segment, escaped. */
+export const seg = (value: string | number) => encodeURIComponent(String(value));
+
+/** The message to show for any thrown value. */
+export function messageOf(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  if (err instanceof Error && err.message) return err.message;
+  return 'Something went wrong.';
+}
