@@ -69,6 +69,18 @@ void api_register(http_req *req)
         http_reply_error(req, 400, "invalid_field", bad, "password");
         return;
     }
+    const char *tz = NULL;
+    if (v_string(req, "timezone", 0, 1, 63, 0, &tz) != 0) {
+        limits_failed(req, LIMIT_SIGNUP, email);
+        return;
+    }
+    if (tz != NULL && !text_timezone_valid(tz)) {
+        limits_failed(req, LIMIT_SIGNUP, email);
+        http_reply_error(req, 400, "invalid_field",
+                         "timezone must be an IANA time zone name such as Europe/Paris",
+                         "timezone");
+        return;
+    }
     json_t *age = json_object_get(req->json, "confirm_age");
     if (!json_is_true(age)) {
         limits_failed(req, LIMIT_SIGNUP, email);
@@ -90,7 +102,8 @@ void api_register(http_req *req)
     store_new_session s = {ns.hash, ns.expires_at};
     store_user u;
     int64_t sid = 0;
-    e = store_user_create(req->app->db, &who, name, email, hash, &s, clock_now_ms(), &u, &sid);
+    e = store_user_create(req->app->db, &who, name, email, tz != NULL ? tz : "UTC", hash, &s,
+                          clock_now_ms(), &u, &sid);
     sodium_memzero(hash, sizeof hash);
     if (e == APP_ECONFLICT) {
         limits_failed(req, LIMIT_SIGNUP, email);

@@ -19,8 +19,9 @@ static void read_user(const db_rows *r, int i, store_user *out)
 }
 
 app_err store_user_create(db *d, const actor *who, const char *name, const char *email,
-                          const char *password_hash, const store_new_session *s, int64_t now_ms,
-                          store_user *out, int64_t *session_id)
+                          const char *timezone, const char *password_hash,
+                          const store_new_session *s, int64_t now_ms, store_user *out,
+                          int64_t *session_id)
 {
     db_conn *c = db_acquire(d, 5000);
     if (c == NULL)
@@ -29,12 +30,12 @@ app_err store_user_create(db *d, const actor *who, const char *name, const char 
     app_err e = db_begin(c, DB_WRITE);
     if (e != APP_OK)
         goto out;
-    db_param p[6] = {DB_T(name),   DB_T(email),  DB_T(password_hash),
+    db_param p[7] = {DB_T(name),   DB_T(email),  DB_T(timezone), DB_T(password_hash),
                      DB_I(now_ms), DB_I(now_ms), DB_I(now_ms)};
     e = db_exec(c,
-                "INSERT INTO users (name, email, password_hash, age_confirmed_at, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING " USER_COLS,
-                p, 6, &r, NULL);
+                "INSERT INTO users (name, email, timezone, password_hash, age_confirmed_at, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING " USER_COLS,
+                p, 7, &r, NULL);
     if (e != APP_OK)
         goto out;
     read_user(r, 0, out);

@@ -29,12 +29,14 @@ typedef struct store_new_session {
 } store_new_session;
 
 /*
- * Create a user and their first session in one transaction, with an
- * "account.registered" activity row.  APP_ECONFLICT if the email is taken.
+ * Create a user (time zone an IANA name, checked by the caller) and their
+ * first session in one transaction, with an "account.registered" activity
+ * row.  APP_ECONFLICT if the email is taken.
  */
 app_err store_user_create(db *d, const actor *who, const char *name, const char *email,
-                          const char *password_hash, const store_new_session *s, int64_t now_ms,
-                          store_user *out, int64_t *session_id);
+                          const char *timezone, const char *password_hash,
+                          const store_new_session *s, int64_t now_ms, store_user *out,
+                          int64_t *session_id);
 
 /* Load a user by id (no password hash).  APP_ENOTFOUND if none. */
 app_err store_user_get(db *d, int64_t id, store_user *out);

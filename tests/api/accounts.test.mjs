@@ -34,6 +34,15 @@ describe('registration', () => {
     assert.equal(me.json.csrf_token, r.json.csrf_token);
   });
 
+  test('a time zone may be given at sign-up', async () => {
+    const r = await new Client(srv).post('/api/v1/auth/register', { name: 'Zoned', email: uniqueEmail('tz'), password: PASSWORD, confirm_age: true, timezone: 'Asia/Kolkata' });
+    assert.equal(r.status, 201);
+    assert.equal(r.json.user.timezone, 'Asia/Kolkata');
+    const bad = await new Client(srv).post('/api/v1/auth/register', { name: 'Zoned', email: uniqueEmail('tz'), password: PASSWORD, confirm_age: true, timezone: 'Atlantis/Capital' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.field, 'timezone');
+  });
+
   test('emails are normalised and unique without regard to case', async () => {
     const email = uniqueEmail('case');
     await signup(srv, { email });

@@ -1,6 +1,6 @@
 /* Sign up and sign in. */
 import { useState } from 'preact/hooks';
-import { patch, post, setCsrfToken } from '../api';
+import { post, setCsrfToken } from '../api';
 import type { User } from '../api';
 import { Page } from '../components/Layout';
 import { CheckboxField, FormError, SubmitButton, TextField, check, useAction } from '../components/ui';
@@ -47,23 +47,15 @@ export function SignUp() {
       ['password', password.length >= MIN_PASSWORD, `Use at least ${MIN_PASSWORD} characters.`],
       ['confirm_age', adult, 'You must be 18 or older to create an account.'],
     ]);
+    // The account starts in this browser's time zone (changeable in the profile).
+    const zone = browserTimeZone();
     const res = await post<{ user: User; csrf_token: string }>(
       '/auth/register',
-      { name: name.trim(), email: email.trim(), password, confirm_age: true },
+      { name: name.trim(), email: email.trim(), password, confirm_age: true, ...(zone ? { timezone: zone } : {}) },
       { authRedirect: false },
     );
-    let user = res.user;
-    // Registration takes no time zone: start the account in this browser's one.
-    const zone = browserTimeZone();
     setCsrfToken(res.csrf_token);
-    if (zone && zone !== user.timezone) {
-      try {
-        user = (await patch<{ user: User }>('/me', { timezone: zone }, { authRedirect: false })).user;
-      } catch {
-        /* not worth failing sign-up over: it can be set in the profile */
-      }
-    }
-    signedIn(user, res.csrf_token);
+    signedIn(res.user, res.csrf_token);
   });
 
   return (
