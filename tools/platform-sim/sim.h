@@ -98,7 +98,8 @@ typedef enum sim_tok {
 /*
  * Issue a token for platform: kind "access" or "refresh" (or a module's own,
  * e.g. "page"), subject (the user/page id), ttl_ms (0 = never expires).
- * fields (may be NULL) are merged into the record (scope, family, client_id ...).
+ * fields (may be NULL; not stolen: the caller keeps its reference) are merged into
+ * the record (scope, family, client_id ...).
  * Returns the token record (borrowed); the token text is in "token".
  */
 json_t *sim_token_issue(sim *s, const char *platform, const char *kind, const char *subject,
@@ -144,8 +145,9 @@ typedef struct sim_module {
 } sim_module;
 
 /* The modules (each platform file defines one). */
-extern const sim_module sim_facebook;  /* www.facebook.com, graph.facebook.com */
-extern const sim_module sim_instagram; /* www.instagram.com, api.instagram.com, graph.instagram.com */
+extern const sim_module sim_facebook; /* www.facebook.com, graph.facebook.com */
+extern const sim_module
+    sim_instagram; /* www.instagram.com, api.instagram.com, graph.instagram.com */
 extern const sim_module sim_linkedin;
 extern const sim_module sim_google; /* accounts, oauth2, youtube, upload */
 extern const sim_module sim_x;
