@@ -19,7 +19,7 @@ CFLAGS  := -std=c17 $(OPT) $(SAN) $(WARN) -Isrc -I$(BUILD)/gen -MMD -MP \
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 LDFLAGS := $(SAN)
 
-SIM_PKGS := libmicrohttpd jansson libsodium libcurl zlib
+SIM_PKGS := libmicrohttpd jansson libsodium libcurl zlib libutf8proc
 SIM_SRC  := $(sort $(wildcard tools/platform-sim/*.c))
 SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
 SRC      := $(shell find src -name '*.c' | sort)

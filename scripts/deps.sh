@@ -11,7 +11,7 @@ mode=${1:-test}
 
 run_pkgs=(build-essential pkg-config gzip ca-certificates tzdata
           libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libpq-dev
-          libcurl4-gnutls-dev zlib1g-dev)
+          libcurl4-gnutls-dev zlib1g-dev libutf8proc-dev)
 test_pkgs=(libcmocka-dev postgresql sqlite3 chromium curl procps)
 
 pkgs=("${run_pkgs[@]}")
