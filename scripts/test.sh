@@ -103,6 +103,7 @@ start_pg() {
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
+scratch=
 if [ "$only" = all ]; then
     start_pg
     [ $pg_started = 1 ] && scratch=$(psql -X -qtA "$P2S_TEST_PG_ADMIN_URL" -c 'CREATE DATABASE p2s_unit' >/dev/null && echo "${P2S_TEST_PG_ADMIN_URL%/*}/p2s_unit")
@@ -114,7 +115,7 @@ if [ "$only" = all ]; then
 fi
 # The sanitizer pass: unit tests and the API suite on SQLite with the ASan+UBSan binary.
 if [ -x build/asan/post2share ]; then
-    run_unit build/asan asan
+    P2S_TEST_PG_URL=${scratch:-} run_unit build/asan asan
     P2S_BIN=build/asan/post2share P2S_SIM_BIN=build/asan/platform-sim P2S_TEST_DB=sqlite \
         run_node asan-sqlite tests/api tests/sim
 else
