@@ -25,7 +25,7 @@ typedef struct app {
     char node_id[40];                /* this process's id in the nodes table */
     int64_t started_ms;              /* when this process started (UTC ms) */
     char web_root[4096];             /* realpath of cfg->web_dir, "" if it does not exist */
-    const unsigned char *master_key; /* 32-byte secret key (guarded memory) */
+    struct keyring *keys;            /* master keys (crypto/keyring.h) */
     struct pw_hasher *hasher;        /* password hashing, a few at a time */
 } app;
 

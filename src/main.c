@@ -14,7 +14,7 @@
 #include "api/api.h"
 #include "auth/passwords.h"
 #include "core/clock.h"
-#include "core/secret.h"
+#include "crypto/keyring.h"
 #include "http/server.h"
 #include "store/migrate.h"
 #include "store/nodes.h"
@@ -71,7 +71,6 @@ static int make_dirs(const char *path)
 typedef struct boot {
     config cfg;
     app app;
-    unsigned char *key;
 } boot;
 
 static int boot_up(boot *b, int argc, char **argv, int need_key)
@@ -95,13 +94,12 @@ static int boot_up(boot *b, int argc, char **argv, int need_key)
     }
     if (need_key) {
         int created = 0;
-        if (secret_load(&b->cfg, &b->key, &created, err, sizeof err) != APP_OK) {
+        if (keyring_load(&b->cfg, &b->app.keys, &created, err, sizeof err) != APP_OK) {
             fprintf(stderr, "post2share: %s\n", err);
             return 2;
         }
         if (created)
             log_msg(&b->app.log, LOG_WARN, "created a new key file; back it up with the database");
-        b->app.master_key = b->key;
     }
     if (db_open(b->cfg.database_url, b->cfg.db_pool, &b->app.db, err, sizeof err) != APP_OK) {
         fprintf(stderr, "post2share: P2S_DATABASE_URL: %s\n", err);
@@ -124,7 +122,7 @@ static void boot_down(boot *b)
 {
     pw_hasher_free(b->app.hasher);
     db_close(b->app.db);
-    secret_free(b->key);
+    keyring_free(b->app.keys);
 }
 
 static int cmd_migrate(int argc, char **argv)
@@ -206,7 +204,7 @@ static int cmd_serve(int argc, char **argv)
            port);
     fflush(stdout);
 
-    for (;;) {
+    for (unsigned tick = 1;; tick++) {
         struct timespec wait = {HEARTBEAT_S, 0};
         int sig = sigtimedwait(&stop, NULL, &wait);
         if (sig == SIGINT || sig == SIGTERM) {
@@ -214,6 +212,8 @@ static int cmd_serve(int argc, char **argv)
             break;
         }
         store_node_heartbeat(a->db, a->node_id, clock_now_ms());
+        if (tick % 6 == 0)
+            keyring_reload(a->keys); /* a key added by rotate-key elsewhere */
     }
     http_server_quiesce(srv);
     int left = http_server_drain(srv, b.cfg.shutdown_timeout * 1000);

@@ -2,11 +2,13 @@
 #include "auth/guard.h"
 #include "auth/tokens.h"
 #include "core/clock.h"
+#include "crypto/keyring.h"
 #include "store/apikeys.h"
 #include "store/sessions.h"
 #include "store/workspaces.h"
 
 #include <microhttpd.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,8 +28,12 @@ int64_t guard_parse_id(const char *s)
 void guard_csrf_token(const http_req *req, char *out)
 {
     out[0] = '\0';
-    if (req->auth.session_id > 0)
-        token_csrf(req->app->master_key, req->auth.session_hash, out);
+    if (req->auth.session_id > 0) {
+        unsigned char key[KEY_BYTES];
+        keyring_current(req->app->keys, key);
+        token_csrf(key, req->auth.session_hash, out);
+        sodium_memzero(key, sizeof key);
+    }
 }
 
 void guard_set_session_cookie(http_req *req, const char *token)

@@ -14,6 +14,17 @@
 
 #define CFG_PATH_MAX 1024
 
+/* One social platform's app registration and hosts (real hosts by default). */
+typedef struct platform_cfg {
+    char client_id[256];     /* the app's client id ("" = platform not set up) */
+    char client_secret[256]; /* the app's secret (environment only) */
+    char auth_url[256];      /* host of the authorization page */
+    char token_url[256];     /* host of the token endpoint */
+    char api_url[256];       /* API host */
+    char upload_url[256];    /* upload host */
+    char version[32];        /* API version (Graph "v20.0", LinkedIn-Version "202601") */
+} platform_cfg;
+
 typedef struct config {
     char listen[256];                   /* host:port to bind */
     char data_dir[CFG_PATH_MAX];        /* where the embedded database, media and key live */
@@ -36,6 +47,11 @@ typedef struct config {
     int auth_window_s;      /* throttling window (s) */
     int session_idle_hours; /* a session unused this long ends */
     int session_max_days;   /* a session ends this long after sign-in */
+    platform_cfg facebook;             /* Facebook Pages (Facebook Login) */
+    platform_cfg instagram;            /* Instagram Login */
+    platform_cfg linkedin;             /* LinkedIn members */
+    platform_cfg google;               /* YouTube (Google OAuth) */
+    platform_cfg x;                    /* X */
     int public_url_derived; /* public_url was derived from listen, not set */
 } config;
 
