@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "app.h"
+#include "accounts/accounts.h"
 #include "api/api.h"
 #include "auth/passwords.h"
 #include "core/clock.h"
@@ -19,6 +20,7 @@
 #include "store/migrate.h"
 #include "store/nodes.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -41,6 +43,7 @@ static void usage(FILE *out)
           "commands:\n"
           "  serve          run the API and web app server\n"
           "  migrate        bring the database schema up to date and exit\n"
+          "  rotate-key     add a new master key and re-encrypt every stored token under it\n"
           "  config-table   print the settings as a Markdown table\n"
           "  version        print the version\n"
           "  help           this text\n\n"
@@ -136,6 +139,34 @@ static int cmd_migrate(int argc, char **argv)
     return rc;
 }
 
+/* rotate-key: a new master key version, then every stored secret re-sealed under it. */
+static int cmd_rotate_key(int argc, char **argv)
+{
+    boot b;
+    memset(&b, 0, sizeof b);
+    int rc = boot_up(&b, argc, argv, 1);
+    if (rc != 0) {
+        boot_down(&b);
+        return rc;
+    }
+    char err[512] = "";
+    int version = 0, count = 0;
+    if (keyring_rotate(b.app.keys, &version, err, sizeof err) != APP_OK) {
+        fprintf(stderr, "post2share: rotate-key: %s\n", err);
+        boot_down(&b);
+        return 1;
+    }
+    printf("new key version %d written to %s\n", version, b.cfg.secret_key_file);
+    if (acct_reseal_all(&b.app, &count, err, sizeof err) != APP_OK) {
+        fprintf(stderr, "post2share: rotate-key: %s (run it again to finish)\n", err);
+        boot_down(&b);
+        return 1;
+    }
+    printf("re-encrypted the tokens of %d account(s) under key version %d\n", count, version);
+    boot_down(&b);
+    return 0;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     boot b;
@@ -229,7 +260,7 @@ static int cmd_serve(int argc, char **argv)
 int main(int argc, char **argv)
 {
     umask(077); /* the database, media and key file are private to this user */
-    if (sodium_init() < 0) {
+    if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         fputs("post2share: libsodium failed to start\n", stderr);
         return 1;
     }
@@ -248,6 +279,8 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 2, argv + 2);
     if (strcmp(cmd, "migrate") == 0)
         return cmd_migrate(argc - 2, argv + 2);
+    if (strcmp(cmd, "rotate-key") == 0)
+        return cmd_rotate_key(argc - 2, argv + 2);
     if (strcmp(cmd, "config-table") == 0) {
         config_print_markdown(stdout);
         return 0;

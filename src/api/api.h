@@ -58,6 +58,16 @@ void api_invitations_delete(http_req *req);
 void api_invitation_preview(http_req *req);
 void api_invitation_accept(http_req *req);
 
+/* accounts.c */
+void api_platforms(http_req *req);
+void api_accounts_list(http_req *req);
+void api_accounts_connect(http_req *req);
+void api_oauth_callback(http_req *req);
+void api_accounts_pending_get(http_req *req);
+void api_accounts_pending_choose(http_req *req);
+void api_account_refresh(http_req *req);
+void api_account_delete(http_req *req);
+
 /* activity.c */
 void api_activity_list(http_req *req);
 

@@ -49,6 +49,21 @@ static const route table[] = {
     {"POST", "/api/v1/invitations/{token}/accept", api_invitation_accept, PERM_SESSION, KiB(1),
      ROUTE_JSON},
     {"GET", "/api/v1/workspaces/{id}/activity", api_activity_list, PERM_WS_ACTIVITY, 0, 0},
+
+    /* connected social accounts */
+    {"GET", "/api/v1/platforms", api_platforms, PERM_USER, 0, 0},
+    {"GET", "/api/v1/workspaces/{id}/accounts", api_accounts_list, PERM_WS_READ, 0, 0},
+    {"POST", "/api/v1/workspaces/{id}/accounts/connect", api_accounts_connect, PERM_WS_CONNECT,
+     KiB(1), ROUTE_JSON | ROUTE_BROWSER},
+    {"GET", "/api/v1/oauth/{platform}/callback", api_oauth_callback, PERM_PUBLIC, 0, 0},
+    {"GET", "/api/v1/workspaces/{id}/accounts/pending/{pending_id}", api_accounts_pending_get,
+     PERM_WS_CONNECT, 0, ROUTE_BROWSER},
+    {"POST", "/api/v1/workspaces/{id}/accounts/pending/{pending_id}", api_accounts_pending_choose,
+     PERM_WS_CONNECT, KiB(8), ROUTE_JSON | ROUTE_BROWSER},
+    {"POST", "/api/v1/workspaces/{id}/accounts/{account_id}/refresh", api_account_refresh,
+     PERM_WS_CONNECT, KiB(1), ROUTE_JSON},
+    {"DELETE", "/api/v1/workspaces/{id}/accounts/{account_id}", api_account_delete,
+     PERM_WS_CONNECT, 0, 0},
 };
 
 const route *api_routes(size_t *count)

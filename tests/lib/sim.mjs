@@ -79,3 +79,38 @@ export async function simFetch(sim, method, path, { headers = {}, body, form, js
   }
   return { status: r.status, headers: r.headers, text, json: parsed, bytes: buf };
 }
+
+/** The server settings that point every platform at a simulator (as `make run` does). */
+export function simEnv(simUrl) {
+  return {
+    P2S_FACEBOOK_CLIENT_ID: 'p2s-sim-facebook',
+    P2S_FACEBOOK_CLIENT_SECRET: 'p2s-sim-facebook-secret',
+    P2S_FACEBOOK_AUTH_URL: `${simUrl}/facebook/www`,
+    P2S_FACEBOOK_TOKEN_URL: `${simUrl}/facebook/graph`,
+    P2S_FACEBOOK_API_URL: `${simUrl}/facebook/graph`,
+    P2S_FACEBOOK_UPLOAD_URL: `${simUrl}/facebook/rupload`,
+    P2S_INSTAGRAM_CLIENT_ID: 'p2s-sim-instagram',
+    P2S_INSTAGRAM_CLIENT_SECRET: 'p2s-sim-instagram-secret',
+    P2S_INSTAGRAM_AUTH_URL: `${simUrl}/instagram/www`,
+    P2S_INSTAGRAM_TOKEN_URL: `${simUrl}/instagram/api`,
+    P2S_INSTAGRAM_API_URL: `${simUrl}/instagram/graph`,
+    P2S_LINKEDIN_CLIENT_ID: 'p2s-sim-linkedin',
+    P2S_LINKEDIN_CLIENT_SECRET: 'p2s-sim-linkedin-secret',
+    P2S_LINKEDIN_AUTH_URL: `${simUrl}/linkedin/www`,
+    P2S_LINKEDIN_TOKEN_URL: `${simUrl}/linkedin/www`,
+    P2S_LINKEDIN_API_URL: `${simUrl}/linkedin/api`,
+    P2S_LINKEDIN_UPLOAD_URL: `${simUrl}/linkedin/www`,
+    P2S_GOOGLE_CLIENT_ID: 'p2s-sim-google',
+    P2S_GOOGLE_CLIENT_SECRET: 'p2s-sim-google-secret',
+    P2S_GOOGLE_AUTH_URL: `${simUrl}/google/accounts`,
+    P2S_GOOGLE_TOKEN_URL: `${simUrl}/google/oauth2`,
+    P2S_GOOGLE_API_URL: `${simUrl}/google/api`,
+    P2S_GOOGLE_UPLOAD_URL: `${simUrl}/google/upload`,
+    P2S_X_CLIENT_ID: 'p2s-sim-x',
+    P2S_X_CLIENT_SECRET: 'p2s-sim-x-secret',
+    P2S_X_AUTH_URL: `${simUrl}/x/www`,
+    P2S_X_TOKEN_URL: `${simUrl}/x/api`,
+    P2S_X_API_URL: `${simUrl}/x/api`,
+    P2S_X_UPLOAD_URL: `${simUrl}/x/api`,
+  };
+}

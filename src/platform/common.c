@@ -1,0 +1,170 @@
+/* common.c - helpers every adapter uses: building requests, classifying errors, the registry. */
+#define _GNU_SOURCE
+#include "platform/platform.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const plat_ops *const registry[] = {&plat_x};
+
+const plat_ops *plat_find(const char *id)
+{
+    for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
+        if (strcmp(registry[i]->id, id) == 0)
+            return registry[i];
+    return NULL;
+}
+
+const platform_cfg *plat_settings(const config *cfg, const char *id)
+{
+    if (strcmp(id, "facebook") == 0)
+        return &cfg->facebook;
+    if (strcmp(id, "instagram") == 0)
+        return &cfg->instagram;
+    if (strcmp(id, "linkedin") == 0)
+        return &cfg->linkedin;
+    if (strcmp(id, "youtube") == 0)
+        return &cfg->google;
+    if (strcmp(id, "x") == 0)
+        return &cfg->x;
+    return NULL;
+}
+
+void plat_job_init(plat_job *job, plat_job_kind kind, const config *cfg, const char *id)
+{
+    memset(job, 0, sizeof *job);
+    job->kind = kind;
+    job->cfg = cfg;
+    job->pc = plat_settings(cfg, id);
+}
+
+void plat_job_reset_request(plat_job *job)
+{
+    free(job->req.body);
+    memset(&job->req, 0, sizeof job->req);
+}
+
+void plat_job_free(plat_job *job)
+{
+    plat_job_reset_request(job);
+}
+
+void plat_req(plat_job *job, const char *method, const char *fmt, ...)
+{
+    plat_job_reset_request(job);
+    snprintf(job->req.method, sizeof job->req.method, "%s", method);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(job->req.url, sizeof job->req.url, fmt, ap);
+    va_end(ap);
+}
+
+void plat_req_header(plat_job *job, const char *fmt, ...)
+{
+    if (job->req.nheaders >= PLAT_MAX_HEADERS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(job->req.headers[job->req.nheaders], sizeof job->req.headers[0], fmt, ap);
+    va_end(ap);
+    job->req.nheaders++;
+}
+
+void plat_req_body(plat_job *job, const char *content_type, const char *body, size_t len)
+{
+    free(job->req.body);
+    job->req.body = malloc(len + 1);
+    if (job->req.body != NULL) {
+        memcpy(job->req.body, body, len);
+        job->req.body[len] = '\0';
+        job->req.body_len = len;
+    }
+    if (content_type != NULL)
+        plat_req_header(job, "Content-Type: %s", content_type);
+}
+
+void plat_urlenc(const char *s, char *out, size_t outlen)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && o + 4 < outlen; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '_' || *p == '.' || *p == '~') {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    out[o] = '\0';
+}
+
+void plat_form_add(plat_job *job, const char *key, const char *value)
+{
+    size_t need = strlen(key) * 3 + strlen(value) * 3 + 3;
+    char *enc = malloc(need);
+    if (enc == NULL)
+        return;
+    char *b = realloc(job->req.body, job->req.body_len + need + 1);
+    if (b == NULL) {
+        free(enc);
+        return;
+    }
+    job->req.body = b;
+    size_t o = job->req.body_len;
+    if (o > 0)
+        b[o++] = '&';
+    plat_urlenc(key, enc, need);
+    memcpy(b + o, enc, strlen(enc));
+    o += strlen(enc);
+    b[o++] = '=';
+    plat_urlenc(value, enc, need);
+    memcpy(b + o, enc, strlen(enc));
+    o += strlen(enc);
+    b[o] = '\0';
+    job->req.body_len = o;
+    free(enc);
+}
+
+plat_step plat_fail(plat_job *job, plat_err_kind kind, int status, const char *code,
+                    const char *fmt, ...)
+{
+    job->err.kind = kind;
+    job->err.http_status = status;
+    snprintf(job->err.code, sizeof job->err.code, "%s", code != NULL ? code : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(job->err.message, sizeof job->err.message, fmt, ap);
+    va_end(ap);
+    return PLAT_FAIL;
+}
+
+plat_step plat_fail_generic(plat_job *job, const plat_response *r, const char *what)
+{
+    if (r->status == 0)
+        return plat_fail(job, PERR_TRANSIENT, 0, "network",
+                         "%s: the platform could not be reached; try again", what);
+    if (r->status == 429) {
+        const char *ra = r->header != NULL ? r->header(r, "retry-after") : NULL;
+        const char *reset = r->header != NULL ? r->header(r, "x-rate-limit-reset") : NULL;
+        int64_t at = 0;
+        if (reset != NULL)
+            at = strtoll(reset, NULL, 10) * 1000;
+        else if (ra != NULL)
+            at = job->now_ms + strtoll(ra, NULL, 10) * 1000;
+        job->err.retry_at_ms = at;
+        return plat_fail(job, PERR_RATE_LIMITED, 429, "rate_limited",
+                         "%s: the platform asks us to slow down", what);
+    }
+    if (r->status >= 500)
+        return plat_fail(job, PERR_TRANSIENT, r->status, "server_error",
+                         "%s: the platform had a problem (HTTP %d); try again", what, r->status);
+    if (r->status == 401)
+        return plat_fail(job, PERR_TOKEN_EXPIRED, 401, "unauthorized",
+                         "%s: the platform no longer accepts the access token", what);
+    return plat_fail(job, PERR_INVALID, r->status, "refused",
+                     "%s: the platform refused the request (HTTP %d)", what, r->status);
+}
