@@ -150,19 +150,22 @@ static int cmd_rotate_key(int argc, char **argv)
         return rc;
     }
     char err[512] = "";
-    int version = 0, count = 0;
+    int version = 0, count = 0, skipped = 0;
     if (keyring_rotate(b.app.keys, &version, err, sizeof err) != APP_OK) {
         fprintf(stderr, "post2share: rotate-key: %s\n", err);
         boot_down(&b);
         return 1;
     }
     printf("new key version %d written to %s\n", version, b.cfg.secret_key_file);
-    if (acct_reseal_all(&b.app, &count, err, sizeof err) != APP_OK) {
+    if (acct_reseal_all(&b.app, &count, &skipped, err, sizeof err) != APP_OK) {
         fprintf(stderr, "post2share: rotate-key: %s (run it again to finish)\n", err);
         boot_down(&b);
         return 1;
     }
     printf("re-encrypted the tokens of %d account(s) under key version %d\n", count, version);
+    if (skipped > 0)
+        printf("%d account(s) had tokens that cannot be read; they now ask to be reconnected\n",
+               skipped);
     boot_down(&b);
     return 0;
 }

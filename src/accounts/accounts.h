@@ -78,8 +78,9 @@ app_err acct_disconnect(const app *a, const actor *who, int64_t workspace_id, in
 
 /*
  * Re-encrypt every stored secret under the keyring's current key.  *count
- * receives how many accounts were rewritten.
+ * receives how many accounts were rewritten; *skipped how many could not be
+ * read (they are marked needs_reconnect).
  */
-app_err acct_reseal_all(const app *a, int *count, char *err, size_t errlen);
+app_err acct_reseal_all(const app *a, int *count, int *skipped, char *err, size_t errlen);
 
 #endif

@@ -162,7 +162,8 @@ app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed
         store_account_unlock(a->db, account_id, owner);
         store_account_clear(&acc);
         plat_job_free(&job);
-        snprintf(err, errlen, "the stored tokens cannot be read (key missing?)");
+        snprintf(err, errlen, "the saved authorization cannot be read; reconnect the account");
+        store_account_set_status(a->db, account_id, "needs_reconnect", err, clock_now_ms());
         return APP_EINVAL;
     }
     snprintf(job.tokens.scopes, sizeof job.tokens.scopes, "%s", "");
@@ -228,9 +229,10 @@ app_err acct_disconnect(const app *a, const actor *who, int64_t workspace_id, in
     return store_account_disconnect(a->db, who, workspace_id, account_id, clock_now_ms());
 }
 
-app_err acct_reseal_all(const app *a, int *count, char *err, size_t errlen)
+app_err acct_reseal_all(const app *a, int *count, int *skipped, char *err, size_t errlen)
 {
     *count = 0;
+    *skipped = 0;
     int64_t after = 0, ids[100];
     int n = 0;
     unsigned char cur[KEY_BYTES];
@@ -270,11 +272,16 @@ app_err acct_reseal_all(const app *a, int *count, char *err, size_t errlen)
             }
             plat_tokens t;
             if (open_tokens(a, &acc, &t) != 0) {
+                /* Unreadable (damaged, or sealed under a key no longer held): it needs a
+                 * reconnect whatever the key; leave it and go on. */
                 store_account_unlock(a->db, acc.id, owner);
+                store_account_set_status(a->db, acc.id, "needs_reconnect",
+                                         "the saved authorization cannot be read; reconnect the "
+                                         "account",
+                                         clock_now_ms());
                 store_account_clear(&acc);
-                snprintf(err, errlen, "account %lld: its tokens cannot be opened with any key",
-                         (long long)ids[i]);
-                return APP_EINVAL;
+                (*skipped)++;
+                continue;
             }
             t.scopes[0] = '\0';
             /* An empty refresh would keep the old ciphertext under the old key: none here. */
