@@ -175,9 +175,16 @@ void api_account_refresh(http_req *req)
         return;
     }
     json_decref(acc);
+    /* {"force": false} refreshes only when the token is near its end. */
+    json_t *force = req->json != NULL ? json_object_get(req->json, "force") : NULL;
+    if (force != NULL && !json_is_boolean(force)) {
+        http_reply_error(req, 400, "invalid_field", "force must be true or false", "force");
+        return;
+    }
     int refreshed = 0;
     char err[600] = "";
-    app_err e = acct_refresh(req->app, id, 1, &refreshed, err, sizeof err);
+    app_err e = acct_refresh(req->app, id, force == NULL || json_is_true(force), &refreshed, err,
+                             sizeof err);
     store_account_json(req->app->db, req->auth.workspace_id, id, &acc);
     if (e == APP_OK) {
         http_reply_json(req, 200, json_pack("{s:o, s:b}", "account", acc, "refreshed", refreshed));

@@ -210,7 +210,7 @@ static void token_request(plat_job *job)
  * leaves out is kept: the refresh token stays "" (the stored one is kept)
  * with its stored expiry, and the stored scopes.  0, or -1 if unusable.
  */
-static int parse_tokens(plat_job *job, const plat_response *r, json_t **out)
+static int parse_tokens(plat_job *job, const plat_response *r, int *can_post)
 {
     json_t *j = json_loadb(r->body != NULL ? r->body : "", r->body_len, 0, NULL);
     const char *access = json_string_value(json_object_get(j, "access_token"));
@@ -239,7 +239,9 @@ static int parse_tokens(plat_job *job, const plat_response *r, json_t **out)
         copy_text(t->scopes, sizeof t->scopes, scope);
     else
         copy_text(t->scopes, sizeof t->scopes, refreshing ? job->in.scopes : "");
-    *out = j;
+    if (can_post != NULL)
+        *can_post = scope == NULL || has_scope(scope, "w_member_social");
+    json_decref(j);
     return 0;
 }
 
@@ -298,13 +300,10 @@ static plat_step connect(plat_job *job, const plat_response *last)
         return read_userinfo(job, last);
     if (last->status != 200)
         return fail_oauth(job, last, "Connecting LinkedIn");
-    json_t *j = NULL;
-    if (parse_tokens(job, last, &j) != 0)
+    int can_post = 0;
+    if (parse_tokens(job, last, &can_post) != 0)
         return plat_fail(job, PERR_PERMANENT, 200, "bad_response",
                          "LinkedIn answered the token request in a way we do not understand");
-    const char *scope = json_string_value(json_object_get(j, "scope"));
-    int can_post = scope == NULL || has_scope(scope, "w_member_social");
-    json_decref(j);
     if (!can_post)
         return plat_fail(job, PERR_DENIED, 200, "scope",
                          "LinkedIn did not grant permission to post; connect again and allow it");
@@ -350,11 +349,9 @@ static plat_step refresh(plat_job *job, const plat_response *last)
     }
     if (last->status != 200)
         return fail_oauth(job, last, "Refreshing LinkedIn access");
-    json_t *j = NULL;
-    if (parse_tokens(job, last, &j) != 0)
+    if (parse_tokens(job, last, NULL) != 0)
         return plat_fail(job, PERR_PERMANENT, 200, "bad_response",
                          "LinkedIn answered the refresh in a way we do not understand");
-    json_decref(j);
     return PLAT_DONE;
 }
 

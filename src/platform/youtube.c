@@ -1,0 +1,365 @@
+/*
+ * youtube.c - YouTube through Google OAuth 2.0: authorization code with
+ * PKCE S256 and the client secret in the form body, offline access with
+ * forced consent (so every connect yields a refresh token), the channel
+ * from channels.list?mine=true, refresh (Google does not rotate refresh
+ * tokens: the stored one is kept unless an answer carries a new one), and
+ * revocation.  Settings: plat_settings(cfg, "youtube") = cfg->google.
+ */
+#include "platform/platform.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define G_SCOPE_UPLOAD "https://www.googleapis.com/auth/youtube.upload"
+#define G_SCOPES                                                                                   \
+    G_SCOPE_UPLOAD " https://www.googleapis.com/auth/youtube.readonly "                            \
+                   "https://www.googleapis.com/auth/yt-analytics.readonly"
+/* Used when an answer leaves the lifetime out (Google says ~3599 s). */
+#define G_ACCESS_TTL_S 3600LL
+#define MAX_TTL_S      (20LL * 365 * 86400)
+
+enum { PH_TOKEN = 0, PH_CHANNEL = 1 };
+
+static int authorize_url(const plat_job *job, const char *state, const char *challenge, char *out,
+                         size_t outlen)
+{
+    char cid[800], redir[PLAT_URL_MAX * 3], st[1024], scope[512], pkce[256] = "";
+    plat_urlenc(job->pc->client_id, cid, sizeof cid);
+    plat_urlenc(job->redirect_uri, redir, sizeof redir);
+    plat_urlenc(state, st, sizeof st);
+    plat_urlenc(G_SCOPES, scope, sizeof scope);
+    if (challenge != NULL && *challenge != '\0') {
+        char ch[200];
+        plat_urlenc(challenge, ch, sizeof ch);
+        snprintf(pkce, sizeof pkce, "&code_challenge=%s&code_challenge_method=S256", ch);
+    }
+    int w = snprintf(out, outlen,
+                     "%s/o/oauth2/v2/auth?client_id=%s&redirect_uri=%s&response_type=code"
+                     "&scope=%s&access_type=offline&prompt=consent&include_granted_scopes=true"
+                     "&state=%s%s",
+                     job->pc->auth_url, cid, redir, scope, st, pkce);
+    return w < 0 || (size_t)w >= outlen ? -1 : 0;
+}
+
+/* ---- small helpers ---- */
+
+/* Copy text, cut at a UTF-8 character boundary when it does not fit. */
+static void copy_text(char *dst, size_t n, const char *src)
+{
+    size_t len = strlen(src);
+    if (len >= n) {
+        len = n - 1;
+        while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
+            len--;
+    }
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+/* Copy src whole (an address or handle is useless cut short); "" when it does not fit. */
+static void copy_whole(char *dst, size_t n, const char *src)
+{
+    if (src != NULL && strlen(src) < n)
+        memcpy(dst, src, strlen(src) + 1);
+    else
+        dst[0] = '\0';
+}
+
+/* A lifetime in seconds (integer, real or digits); dflt when absent or not positive. */
+static int64_t seconds_of(const json_t *v, int64_t dflt)
+{
+    int64_t s = 0;
+    if (json_is_integer(v)) {
+        s = (int64_t)json_integer_value(v);
+    } else if (json_is_real(v)) {
+        double d = json_real_value(v);
+        s = d >= (double)MAX_TTL_S ? MAX_TTL_S : d > 0 ? (int64_t)d : 0;
+    } else if (json_is_string(v)) {
+        const char *t = json_string_value(v);
+        char *end = NULL;
+        long long n = strtoll(t, &end, 10);
+        if (end != t && *end == '\0')
+            s = n;
+    }
+    if (s <= 0)
+        return dflt;
+    return s > MAX_TTL_S ? MAX_TTL_S : s;
+}
+
+/* 1 if word is in a space-separated scope list. */
+static int has_scope(const char *list, const char *word)
+{
+    size_t wl = strlen(word);
+    for (const char *p = list; *p;) {
+        size_t l = strcspn(p, " ");
+        if (l == wl && strncmp(p, word, wl) == 0)
+            return 1;
+        p += l;
+        p += strspn(p, " ");
+    }
+    return 0;
+}
+
+/* 1 if s is a plausible channel id (letters, digits, '-', '_'). */
+static int id_ok(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    return n > 0 && n < max && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                         "0123456789-_") == n;
+}
+
+/* ---- errors ---- */
+
+/*
+ * An API answer that is not 200:
+ * {"error":{"code","message","errors":[{"reason",...}],"status"}}.
+ */
+static plat_step fail_api(plat_job *job, const plat_response *r, const char *what)
+{
+    if (r->status == 0 || r->status == 429 || r->status >= 500)
+        return plat_fail_generic(job, r, what);
+    json_t *j = json_loadb(r->body != NULL ? r->body : "", r->body_len, 0, NULL);
+    json_t *e = json_object_get(j, "error");
+    const char *reason =
+        json_string_value(json_object_get(json_array_get(json_object_get(e, "errors"), 0), "reason"));
+    const char *status = json_string_value(json_object_get(e, "status"));
+    const char *msg = json_string_value(json_object_get(e, "message"));
+    const char *code = reason != NULL ? reason : status != NULL ? status : "refused";
+    plat_step s;
+    if (reason != NULL &&
+        (strcmp(reason, "quotaExceeded") == 0 || strcmp(reason, "dailyLimitExceeded") == 0))
+        s = plat_fail(job, PERR_RATE_LIMITED, r->status, reason,
+                      "%s: the YouTube API quota of this server's Google project is used up; it "
+                      "renews at midnight Pacific time",
+                      what);
+    else if (reason != NULL && (strcmp(reason, "rateLimitExceeded") == 0 ||
+                                strcmp(reason, "userRateLimitExceeded") == 0))
+        s = plat_fail(job, PERR_RATE_LIMITED, r->status, reason,
+                      "%s: YouTube asks us to slow down", what);
+    else if (reason != NULL && strcmp(reason, "youtubeSignupRequired") == 0)
+        s = plat_fail(job, PERR_DENIED, r->status, reason,
+                      "this Google account has no YouTube channel");
+    else if (r->status == 401)
+        s = plat_fail(job, PERR_TOKEN_EXPIRED, 401, code,
+                      "%s: Google no longer accepts the access token", what);
+    else if (r->status == 403)
+        s = plat_fail(job, PERR_DENIED, 403, code,
+                      "%s: Google refused access (%.200s); connect again and allow every "
+                      "permission asked",
+                      what, msg != NULL ? msg : code);
+    else
+        s = plat_fail(job, PERR_INVALID, r->status, code, "%s: YouTube refused (HTTP %d: %.200s)",
+                      what, r->status, msg != NULL ? msg : code);
+    json_decref(j);
+    return s;
+}
+
+/* A token or revoke endpoint answer that is not 200: {"error","error_description"}. */
+static plat_step fail_oauth(plat_job *job, const plat_response *r, const char *what)
+{
+    if (r->status == 0 || r->status == 429 || r->status >= 500)
+        return plat_fail_generic(job, r, what);
+    json_t *j = json_loadb(r->body != NULL ? r->body : "", r->body_len, 0, NULL);
+    const char *err = json_string_value(json_object_get(j, "error"));
+    const char *desc = json_string_value(json_object_get(j, "error_description"));
+    plat_step s;
+    if (err == NULL)
+        s = fail_api(job, r, what);
+    else if (strcmp(err, "invalid_client") == 0)
+        s = plat_fail(job, PERR_PERMANENT, r->status, "invalid_client",
+                      "%s: Google does not accept this server's client id or secret; the "
+                      "administrator should check them",
+                      what);
+    else if (job->kind == PJOB_REFRESH &&
+             (strcmp(err, "invalid_grant") == 0 || strcmp(err, "unauthorized_client") == 0))
+        s = plat_fail(job, PERR_REVOKED, r->status, err,
+                      "Google no longer accepts the saved authorization (%.200s); reconnect the "
+                      "account",
+                      desc != NULL ? desc : err);
+    else
+        s = plat_fail(job, PERR_INVALID, r->status, err, "%s: Google refused (%.200s)", what,
+                      desc != NULL ? desc : err);
+    json_decref(j);
+    return s;
+}
+
+/* ---- tokens ---- */
+
+static void token_request(plat_job *job)
+{
+    plat_req(job, "POST", "%s/token", job->pc->token_url);
+    plat_req_header(job, "Content-Type: application/x-www-form-urlencoded");
+    plat_req_header(job, "Accept: application/json");
+}
+
+/*
+ * Read a token answer into job->tokens.  On a refresh, what the answer
+ * leaves out is kept: the refresh token stays "" (the stored one is kept)
+ * with its stored expiry, and the stored scopes.  0, or -1 if unusable.
+ */
+static int parse_tokens(plat_job *job, const plat_response *r, int *can_upload)
+{
+    json_t *j = json_loadb(r->body != NULL ? r->body : "", r->body_len, 0, NULL);
+    const char *access = json_string_value(json_object_get(j, "access_token"));
+    const char *refresh = json_string_value(json_object_get(j, "refresh_token"));
+    const char *scope = json_string_value(json_object_get(j, "scope"));
+    if (access == NULL || *access == '\0' || strlen(access) >= PLAT_TOKEN_MAX ||
+        (refresh != NULL && strlen(refresh) >= PLAT_TOKEN_MAX)) {
+        json_decref(j);
+        return -1;
+    }
+    int refreshing = job->kind == PJOB_REFRESH;
+    plat_tokens *t = &job->tokens;
+    memcpy(t->access, access, strlen(access) + 1);
+    t->access_expires_at =
+        job->now_ms + seconds_of(json_object_get(j, "expires_in"), G_ACCESS_TTL_S) * 1000;
+    if (refresh != NULL && *refresh != '\0')
+        memcpy(t->refresh, refresh, strlen(refresh) + 1);
+    else
+        t->refresh[0] = '\0';
+    /* Apps in "Testing" get refresh tokens with a lifetime; others never expire. */
+    int64_t rttl = seconds_of(json_object_get(j, "refresh_token_expires_in"), 0);
+    if (rttl > 0)
+        t->refresh_expires_at = job->now_ms + rttl * 1000;
+    else
+        t->refresh_expires_at = refreshing ? job->in.refresh_expires_at : 0;
+    if (scope != NULL)
+        copy_text(t->scopes, sizeof t->scopes, scope);
+    else
+        copy_text(t->scopes, sizeof t->scopes, refreshing ? job->in.scopes : "");
+    if (can_upload != NULL)
+        *can_upload = scope == NULL || has_scope(scope, G_SCOPE_UPLOAD);
+    json_decref(j);
+    return 0;
+}
+
+/* ---- connect ---- */
+
+static plat_step read_channel(plat_job *job, const plat_response *last)
+{
+    if (last->status != 200)
+        return fail_api(job, last, "Reading the YouTube channel");
+    json_t *j = json_loadb(last->body != NULL ? last->body : "", last->body_len, 0, NULL);
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return plat_fail(job, PERR_PERMANENT, 200, "bad_response",
+                         "YouTube answered in a way we do not understand");
+    }
+    json_t *item = json_array_get(json_object_get(j, "items"), 0);
+    if (item == NULL) {
+        json_decref(j);
+        return plat_fail(job, PERR_DENIED, 200, "no_channel",
+                         "this Google account has no YouTube channel");
+    }
+    const char *id = json_string_value(json_object_get(item, "id"));
+    if (id == NULL || !id_ok(id, sizeof job->accounts[0].remote_id)) {
+        json_decref(j);
+        return plat_fail(job, PERR_PERMANENT, 200, "bad_response",
+                         "YouTube did not say which channel this is");
+    }
+    json_t *sn = json_object_get(item, "snippet");
+    plat_account *a = &job->accounts[0];
+    memset(a, 0, sizeof *a);
+    memcpy(a->remote_id, id, strlen(id) + 1);
+    const char *title = json_string_value(json_object_get(sn, "title"));
+    copy_text(a->name, sizeof a->name, title != NULL && *title != '\0' ? title : id);
+    copy_whole(a->username, sizeof a->username,
+               json_string_value(json_object_get(sn, "customUrl")));
+    json_t *thumb = json_object_get(json_object_get(sn, "thumbnails"), "default");
+    copy_whole(a->avatar_url, sizeof a->avatar_url,
+               json_string_value(json_object_get(thumb, "url")));
+    snprintf(a->kind, sizeof a->kind, "channel");
+    job->naccounts = 1;
+    json_decref(j);
+    return PLAT_DONE;
+}
+
+static plat_step connect(plat_job *job, const plat_response *last)
+{
+    if (last == NULL) {
+        token_request(job);
+        plat_form_add(job, "grant_type", "authorization_code");
+        plat_form_add(job, "code", job->code);
+        plat_form_add(job, "redirect_uri", job->redirect_uri);
+        plat_form_add(job, "client_id", job->pc->client_id);
+        plat_form_add(job, "client_secret", job->pc->client_secret);
+        if (job->verifier[0] != '\0')
+            plat_form_add(job, "code_verifier", job->verifier);
+        job->phase = PH_TOKEN;
+        return PLAT_REQUEST;
+    }
+    if (job->phase == PH_CHANNEL)
+        return read_channel(job, last);
+    if (last->status != 200)
+        return fail_oauth(job, last, "Connecting YouTube");
+    int can_upload = 0;
+    if (parse_tokens(job, last, &can_upload) != 0)
+        return plat_fail(job, PERR_PERMANENT, 200, "bad_response",
+                         "Google answered the token request in a way we do not understand");
+    if (!can_upload)
+        return plat_fail(job, PERR_DENIED, 200, "scope",
+                         "Google did not grant permission to upload videos; connect again and "
+                         "allow it");
+    plat_req(job, "GET", "%s/youtube/v3/channels?part=snippet&mine=true", job->pc->api_url);
+    plat_req_header(job, "Authorization: Bearer %s", job->tokens.access);
+    plat_req_header(job, "Accept: application/json");
+    job->phase = PH_CHANNEL;
+    return PLAT_REQUEST;
+}
+
+/* ---- refresh ---- */
+
+static plat_step refresh(plat_job *job, const plat_response *last)
+{
+    if (last == NULL) {
+        if (job->in.refresh[0] == '\0')
+            return plat_fail(job, PERR_REVOKED, 0, "no_refresh_token",
+                             "Google gave no refresh token for this channel; reconnect the "
+                             "account");
+        token_request(job);
+        plat_form_add(job, "grant_type", "refresh_token");
+        plat_form_add(job, "refresh_token", job->in.refresh);
+        plat_form_add(job, "client_id", job->pc->client_id);
+        plat_form_add(job, "client_secret", job->pc->client_secret);
+        return PLAT_REQUEST;
+    }
+    if (last->status != 200)
+        return fail_oauth(job, last, "Refreshing YouTube access");
+    if (parse_tokens(job, last, NULL) != 0)
+        return plat_fail(job, PERR_PERMANENT, 200, "bad_response",
+                         "Google answered the refresh in a way we do not understand");
+    return PLAT_DONE;
+}
+
+/* ---- revoke ---- */
+
+static plat_step revoke(plat_job *job, const plat_response *last)
+{
+    if (last == NULL) {
+        /* Revoking the refresh token ends the whole grant. */
+        const char *tok = job->in.refresh[0] != '\0' ? job->in.refresh : job->in.access;
+        if (*tok == '\0')
+            return PLAT_DONE; /* nothing to revoke */
+        plat_req(job, "POST", "%s/revoke", job->pc->token_url);
+        plat_req_header(job, "Content-Type: application/x-www-form-urlencoded");
+        plat_form_add(job, "token", tok);
+        return PLAT_REQUEST;
+    }
+    if (last->status == 200)
+        return PLAT_DONE;
+    if (last->status == 400) {
+        /* A token Google no longer knows is as good as revoked. */
+        json_t *j = json_loadb(last->body != NULL ? last->body : "", last->body_len, 0, NULL);
+        const char *err = json_string_value(json_object_get(j, "error"));
+        int gone = err != NULL && strcmp(err, "invalid_token") == 0;
+        json_decref(j);
+        if (gone)
+            return PLAT_DONE;
+    }
+    return fail_oauth(job, last, "Revoking YouTube access");
+}
+
+const plat_ops plat_youtube = {"youtube", "YouTube", 1, 0, authorize_url, connect, refresh, revoke};
