@@ -16,6 +16,7 @@
 #include "auth/passwords.h"
 #include "core/clock.h"
 #include "crypto/keyring.h"
+#include "engine/refresher.h"
 #include "http/server.h"
 #include "store/migrate.h"
 #include "store/nodes.h"
@@ -216,10 +217,12 @@ static int cmd_serve(int argc, char **argv)
     store_node_register(a->db, a->node_id, "serve", host, (int64_t)getpid(), P2S_VERSION,
                         clock_now_ms());
 
+    refresher *ref = refresher_start(a, b.cfg.refresh_interval_s);
     http_server *srv = NULL;
     int port = 0;
     if (http_server_start(a, &srv, &port, err, sizeof err) != APP_OK) {
         fprintf(stderr, "post2share: %s\n", err);
+        refresher_stop(ref);
         store_node_remove(a->db, a->node_id, clock_now_ms(), NODE_STALE_MS);
         boot_down(&b);
         return 1;
@@ -254,6 +257,7 @@ static int cmd_serve(int argc, char **argv)
     if (left > 0)
         log_msg(&a->log, LOG_WARN, "%d request(s) still running at shutdown timeout", left);
     http_server_stop(srv);
+    refresher_stop(ref);
     store_node_remove(a->db, a->node_id, clock_now_ms(), NODE_STALE_MS);
     boot_down(&b);
     log_msg(&a->log, LOG_INFO, "stopped");

@@ -169,8 +169,13 @@ app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed
     snprintf(job.tokens.scopes, sizeof job.tokens.scopes, "%s", "");
     plat_step step = plat_run(&job, ops->refresh, 4);
     if (step == PLAT_DONE) {
-        if (job.tokens.refresh_expires_at == 0 && job.tokens.refresh[0] == '\0')
-            job.tokens.refresh_expires_at = acc.refresh_expires_at;
+        if (job.tokens.refresh[0] == '\0') {
+            /* No new refresh token (Google, LinkedIn): keep the stored one, sealed again
+             * under the current key so both tokens share the row's key version. */
+            memcpy(job.tokens.refresh, job.in.refresh, sizeof job.tokens.refresh);
+            if (job.tokens.refresh_expires_at == 0)
+                job.tokens.refresh_expires_at = acc.refresh_expires_at;
+        }
         e = write_tokens(a, account_id, &job.tokens, owner);
         if (e == APP_OK) {
             *refreshed = 1;

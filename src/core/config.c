@@ -54,6 +54,8 @@ static const cfg_def settings[] = {
      1, "A session not used for this many hours ends"},
     {"session-max-days", "P2S_SESSION_MAX_DAYS", CFG_INT, "30", 1, 365, S(session_max_days), 1,
      "A session ends this many days after sign-in, used or not"},
+    {"refresh-interval", "P2S_REFRESH_INTERVAL", CFG_INT, "60", 1, 3600, S(refresh_interval_s), 1,
+     "Seconds between looks for platform tokens to refresh ahead of expiry"},
     {"facebook-client-id", "P2S_FACEBOOK_CLIENT_ID", CFG_STRING, "", 0, 0, S(facebook.client_id), 1,
      "Facebook app client id (empty: connecting Facebook is off)"},
     {"facebook-client-secret", "P2S_FACEBOOK_CLIENT_SECRET", CFG_SECRET, "", 0, 0, S(facebook.client_secret), 0,

@@ -47,6 +47,7 @@ typedef struct config {
     int auth_window_s;      /* throttling window (s) */
     int session_idle_hours; /* a session unused this long ends */
     int session_max_days;   /* a session ends this long after sign-in */
+    int refresh_interval_s; /* how often the token refresher looks for work (s) */
     platform_cfg facebook;             /* Facebook Pages (Facebook Login) */
     platform_cfg instagram;            /* Instagram Login */
     platform_cfg linkedin;             /* LinkedIn members */

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const plat_ops *const registry[] = {&plat_x};
+static const plat_ops *const registry[] = {&plat_facebook, &plat_instagram, &plat_linkedin,
+                                           &plat_youtube, &plat_x};
 
 const plat_ops *plat_find(const char *id)
 {

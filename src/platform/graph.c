@@ -49,7 +49,8 @@ void graph_url_arg(graph_url *u, const char *key, const char *value)
         u->over = 1;
         return;
     }
-    u->s[u->len++] = memchr(u->s, '?', u->len) != NULL ? '&' : '?';
+    char sep = memchr(u->s, '?', u->len) != NULL ? '&' : '?';
+    u->s[u->len++] = sep;
     u->s[u->len] = '\0';
     url_enc(u, key);
     if (!u->over && u->len + 1 < sizeof u->s) {
@@ -183,8 +184,7 @@ static int64_t retry_at(const plat_job *job, const plat_response *r)
 }
 
 /* The kind of a Graph error code (see PLATFORMS.md section 1, Errors). */
-static plat_err_kind classify(const plat_job *job, long long code, long long subcode,
-                              int transient)
+static plat_err_kind classify(const plat_job *job, long long code, long long subcode, int transient)
 {
     if (code == 190 || code == 102) {
         if (code == 190 && (subcode == 458 || subcode == 460 || subcode == 467))
@@ -232,9 +232,11 @@ plat_step graph_fail(plat_job *job, const plat_response *r, const char *title, c
         } else {
             switch (kind) {
             case PERR_REVOKED:
-                s = plat_fail(job, kind, r->status, code,
-                              "%s: %s withdrew the access it had given (%s); reconnect the account",
-                              what, title, msg);
+                s = plat_fail(
+                    job, kind, r->status, code,
+                    "%s: %s no longer accepts the saved authorization (%s); reconnect the "
+                    "account",
+                    what, title, msg);
                 break;
             case PERR_TOKEN_EXPIRED:
                 s = plat_fail(job, kind, r->status, code,
@@ -258,8 +260,8 @@ plat_step graph_fail(plat_job *job, const plat_response *r, const char *title, c
                               "%s: %s had a temporary problem (%s); try again", what, title, msg);
                 break;
             default:
-                s = plat_fail(job, PERR_INVALID, r->status, code,
-                              "%s: %s refused the request (%s)", what, title, msg);
+                s = plat_fail(job, PERR_INVALID, r->status, code, "%s: %s refused the request (%s)",
+                              what, title, msg);
                 break;
             }
         }

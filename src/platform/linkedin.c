@@ -103,8 +103,9 @@ static int has_scope(const char *list, const char *word)
 static int id_ok(const char *s, size_t max)
 {
     size_t n = strlen(s);
-    return n > 0 && n < max && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                         "0123456789-_") == n;
+    return n > 0 && n < max &&
+           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                     "0123456789-_") == n;
 }
 
 /* The UTC day of a time in ms as YYYY-MM-DD. */
@@ -355,5 +356,5 @@ static plat_step refresh(plat_job *job, const plat_response *last)
     return PLAT_DONE;
 }
 
-const plat_ops plat_linkedin = {"linkedin", "LinkedIn", 0, 0, authorize_url, connect, refresh,
-                                NULL};
+const plat_ops plat_linkedin = {"linkedin",    "LinkedIn", 0,       0,
+                                authorize_url, connect,    refresh, NULL};

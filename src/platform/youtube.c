@@ -107,8 +107,9 @@ static int has_scope(const char *list, const char *word)
 static int id_ok(const char *s, size_t max)
 {
     size_t n = strlen(s);
-    return n > 0 && n < max && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                         "0123456789-_") == n;
+    return n > 0 && n < max &&
+           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                     "0123456789-_") == n;
 }
 
 /* ---- errors ---- */
@@ -123,8 +124,8 @@ static plat_step fail_api(plat_job *job, const plat_response *r, const char *wha
         return plat_fail_generic(job, r, what);
     json_t *j = json_loadb(r->body != NULL ? r->body : "", r->body_len, 0, NULL);
     json_t *e = json_object_get(j, "error");
-    const char *reason =
-        json_string_value(json_object_get(json_array_get(json_object_get(e, "errors"), 0), "reason"));
+    const char *reason = json_string_value(
+        json_object_get(json_array_get(json_object_get(e, "errors"), 0), "reason"));
     const char *status = json_string_value(json_object_get(e, "status"));
     const char *msg = json_string_value(json_object_get(e, "message"));
     const char *code = reason != NULL ? reason : status != NULL ? status : "refused";
@@ -137,8 +138,8 @@ static plat_step fail_api(plat_job *job, const plat_response *r, const char *wha
                       what);
     else if (reason != NULL && (strcmp(reason, "rateLimitExceeded") == 0 ||
                                 strcmp(reason, "userRateLimitExceeded") == 0))
-        s = plat_fail(job, PERR_RATE_LIMITED, r->status, reason,
-                      "%s: YouTube asks us to slow down", what);
+        s = plat_fail(job, PERR_RATE_LIMITED, r->status, reason, "%s: YouTube asks us to slow down",
+                      what);
     else if (reason != NULL && strcmp(reason, "youtubeSignupRequired") == 0)
         s = plat_fail(job, PERR_DENIED, r->status, reason,
                       "this Google account has no YouTube channel");

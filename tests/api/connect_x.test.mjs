@@ -223,3 +223,35 @@ describe('tokens', () => {
     assert.equal(ref.status, 200, ref.text);
   });
 });
+
+describe('background refresh', () => {
+  test('a token near its end is refreshed without anyone asking', async () => {
+    const s2 = await startServer({ env: { ...simEnv(sim.url), P2S_REFRESH_INTERVAL: '1' } });
+    try {
+      const o = await signup(s2);
+      const w = await createWorkspace(o, 'Auto');
+      const start = await o.post(`/api/v1/workspaces/${w}/accounts/connect`, { platform: 'x' });
+      let url = `${start.json.authorize_url}&sim_approve=allow`;
+      while (!url.startsWith(s2.url)) {
+        const r = await fetch(url, { redirect: 'manual' });
+        url = new URL(r.headers.get('location'), url).toString();
+      }
+      await o.get(url.slice(s2.url.length));
+      const [a] = (await o.get(`/api/v1/workspaces/${w}/accounts`)).json.items;
+      const issued = () => sql(s2, `SELECT token_issued_at FROM social_accounts WHERE id = ${a.id}`).trim();
+      const first = issued();
+      sql(s2, `UPDATE social_accounts SET access_expires_at = ${Date.now() + 120000} WHERE id = ${a.id}`);
+      let changed = false;
+      for (let i = 0; i < 50 && !changed; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        changed = issued() !== first;
+      }
+      assert.ok(changed, 'the refresher renewed the token');
+      const [after] = (await o.get(`/api/v1/workspaces/${w}/accounts`)).json.items;
+      assert.equal(after.status, 'active');
+      assert.ok(Date.parse(after.token_expires_at) > Date.now() + 3600000, 'a fresh 2-hour token');
+    } finally {
+      await s2.stop();
+    }
+  });
+});

@@ -1,0 +1,100 @@
+/* refresher.c - proactive token refresh ahead of expiry. */
+#define _POSIX_C_SOURCE 200809L
+#include "engine/refresher.h"
+#include "accounts/accounts.h"
+#include "core/clock.h"
+#include "store/accounts.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Look this far ahead: the longest refresh margin (7 days) plus a pass. */
+#define LOOKAHEAD_MS (7LL * 86400000 + 3600000)
+
+struct refresher {
+    const app *app;
+    pthread_t thread;
+    atomic_int stop;
+    int interval_s;
+};
+
+int refresher_pass(const app *a)
+{
+    int64_t now = clock_now_ms();
+    int64_t ids[64];
+    int n = 0, done = 0;
+    if (store_account_due_refresh(a->db, now + LOOKAHEAD_MS, 64, ids, &n) != APP_OK)
+        return 0;
+    for (int i = 0; i < n; i++) {
+        store_account acc;
+        if (store_account_get(a->db, ids[i], &acc) != APP_OK)
+            continue;
+        int can_refresh = acc.refresh_enc != NULL || strcmp(acc.platform, "facebook") == 0 ||
+                          strcmp(acc.platform, "instagram") == 0;
+        int64_t expires = acc.access_expires_at;
+        store_account_clear(&acc);
+        if (!can_refresh) {
+            char reason[200], when[32];
+            time_t t = (time_t)(expires / 1000);
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(when, sizeof when, "%Y-%m-%d", &tm);
+            if (expires <= now) {
+                snprintf(reason, sizeof reason,
+                         "the authorization ended on %s; reconnect the account", when);
+                store_account_set_status(a->db, ids[i], "needs_reconnect", reason, now);
+            } else {
+                snprintf(reason, sizeof reason,
+                         "reconnect soon: the authorization ends on %s (UTC)", when);
+                store_account_set_status(a->db, ids[i], "active", reason, now);
+            }
+            continue;
+        }
+        int refreshed = 0;
+        char err[600];
+        acct_refresh(a, ids[i], 0, &refreshed, err, sizeof err);
+        done += refreshed;
+    }
+    return done;
+}
+
+static void *run(void *arg)
+{
+    refresher *r = arg;
+    while (!atomic_load(&r->stop)) {
+        refresher_pass(r->app);
+        for (int i = 0; i < r->interval_s * 10 && !atomic_load(&r->stop); i++) {
+            struct timespec ts = {0, 100 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return NULL;
+}
+
+refresher *refresher_start(const app *a, int interval_s)
+{
+    refresher *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return NULL;
+    r->app = a;
+    r->interval_s = interval_s > 0 ? interval_s : 60;
+    atomic_init(&r->stop, 0);
+    if (pthread_create(&r->thread, NULL, run, r) != 0) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void refresher_stop(refresher *r)
+{
+    if (r == NULL)
+        return;
+    atomic_store(&r->stop, 1);
+    pthread_join(r->thread, NULL);
+    free(r);
+}
