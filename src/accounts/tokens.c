@@ -190,8 +190,11 @@ app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed
     } else {
         store_account_unlock(a->db, account_id, owner);
         snprintf(err, errlen, "%s", job.err.message);
-        if (job.err.kind == PERR_REVOKED || job.err.kind == PERR_TOKEN_EXPIRED ||
-            job.err.kind == PERR_DENIED || job.err.kind == PERR_INVALID) {
+        int harmless = strcmp(job.err.code, "token_too_young") == 0; /* Instagram: < 24 h */
+        if (harmless) {
+            e = APP_OK;
+        } else if (job.err.kind == PERR_REVOKED || job.err.kind == PERR_TOKEN_EXPIRED ||
+                   job.err.kind == PERR_DENIED || job.err.kind == PERR_INVALID) {
             store_account_set_status(a->db, account_id, "needs_reconnect", job.err.message,
                                      clock_now_ms());
             e = APP_EUPSTREAM;

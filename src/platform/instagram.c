@@ -238,11 +238,14 @@ static plat_step refresh(plat_job *job, const plat_response *last)
     if (last->status != 200) {
         plat_step s = graph_fail(job, last, "Instagram", "Renewing Instagram access");
         if (job->err.kind == PERR_INVALID && last->body != NULL &&
-            strstr(last->body, "24 hours") != NULL)
-            /* Our timing, not a dead grant: the stored token keeps working. */
+            strstr(last->body, "24 hours") != NULL) {
+            /* Our timing, not a dead grant: the stored token keeps working.  A code of
+             * its own lets the caller tell this from a refused grant. */
+            snprintf(job->err.code, sizeof job->err.code, "token_too_young");
             snprintf(job->err.message, sizeof job->err.message,
                      "Renewing Instagram access: Instagram renews a token only once it is at "
                      "least 24 hours old; the current one stays valid, try again later");
+        }
         return s;
     }
     if (parse_long_token(job, last, &job->tokens) != 0)

@@ -893,6 +893,7 @@ static void test_ig_refresh(void **state)
     assert_int_equal(job.err.kind, PERR_INVALID);
     assert_non_null(strstr(job.err.message, "24 hours"));
     assert_non_null(strstr(job.err.message, "stays valid"));
+    assert_string_equal(job.err.code, "token_too_young");
     plat_job_free(&job);
 
     /* Expired at Instagram: reconnect. */
