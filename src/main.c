@@ -152,12 +152,20 @@ static int cmd_rotate_key(int argc, char **argv)
     }
     char err[512] = "";
     int version = 0, count = 0, skipped = 0;
-    if (keyring_rotate(b.app.keys, &version, err, sizeof err) != APP_OK) {
+    if (keyring_from_env(b.app.keys)) {
+        /* The operator put the new key first in P2S_SECRET_KEY: only re-encrypt. */
+        unsigned char k[KEY_BYTES];
+        version = keyring_current(b.app.keys, k);
+        sodium_memzero(k, sizeof k);
+        printf("keys come from P2S_SECRET_KEY; re-encrypting under its first key, version %d\n",
+               version);
+    } else if (keyring_rotate(b.app.keys, &version, err, sizeof err) != APP_OK) {
         fprintf(stderr, "post2share: rotate-key: %s\n", err);
         boot_down(&b);
         return 1;
+    } else {
+        printf("new key version %d written to %s\n", version, b.cfg.secret_key_file);
     }
-    printf("new key version %d written to %s\n", version, b.cfg.secret_key_file);
     if (acct_reseal_all(&b.app, &count, &skipped, err, sizeof err) != APP_OK) {
         fprintf(stderr, "post2share: rotate-key: %s (run it again to finish)\n", err);
         boot_down(&b);

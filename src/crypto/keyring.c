@@ -290,8 +290,8 @@ app_err keyring_rotate(keyring *k, int *version, char *err, size_t errlen)
 {
     if (k->path[0] == '\0') {
         snprintf(err, errlen,
-                 "keys come from P2S_SECRET_KEY: add a new VERSION:HEX item in front there "
-                 "(e.g. 2:NEWHEX,1:OLDHEX), restart, then run rotate-key to re-encrypt");
+                 "keys come from P2S_SECRET_KEY: list a new VERSION:HEX item first there "
+                 "(e.g. 2:NEWHEX,1:OLDHEX)");
         return APP_EINVAL;
     }
     keyring_reload(k);
@@ -322,6 +322,11 @@ app_err keyring_rotate(keyring *k, int *version, char *err, size_t errlen)
     }
     pthread_mutex_unlock(&k->mu);
     return e;
+}
+
+int keyring_from_env(const keyring *k)
+{
+    return k->path[0] == '\0';
 }
 
 int keyring_versions(keyring *k, int *versions, int max)

@@ -46,9 +46,13 @@ int keyring_reload(keyring *k);
 /*
  * Add a new random key as the newest version in the key file (atomically
  * replaced) and in k.  *version receives it.  Refused when keys come from
- * the environment.
+ * the environment (there the operator lists the new key first and restarts;
+ * rotate-key then only re-encrypts).
  */
 app_err keyring_rotate(keyring *k, int *version, char *err, size_t errlen);
+
+/* 1 if the keys come from P2S_SECRET_KEY (no key file to add to). */
+int keyring_from_env(const keyring *k);
 
 /* Versions held, newest first; returns how many (at most max). */
 int keyring_versions(keyring *k, int *versions, int max);
