@@ -106,3 +106,56 @@ describe('YouTube', () => {
     assert.equal((await listOf('youtube')).length, count);
   });
 });
+
+describe('Facebook Pages', () => {
+  test('the person chooses which Pages to connect; each gets its own Page token', async () => {
+    const { start, back } = await connect('facebook');
+    assert.match(start.searchParams.get('scope'), /pages_manage_posts/);
+    const pending = back.searchParams.get('pending');
+    assert.ok(pending, back.toString());
+    assert.equal((await listOf('facebook')).length, 0, 'nothing stored before the choice');
+    const offer = await owner.get(`/api/v1/workspaces/${ws}/accounts/pending/${pending}`);
+    assert.equal(offer.status, 200);
+    assert.ok(offer.json.accounts.length >= 2);
+    assert.ok(!offer.text.includes('access'), 'no token offered to the browser');
+    const bad = await owner.post(`/api/v1/workspaces/${ws}/accounts/pending/${pending}`, { remote_ids: ['999'] });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.field, 'remote_ids');
+    const chosen = offer.json.accounts[0];
+    const r = await owner.post(`/api/v1/workspaces/${ws}/accounts/pending/${pending}`, { remote_ids: [chosen.remote_id] });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.connected, 1);
+    const pages = await listOf('facebook');
+    assert.equal(pages.length, 1);
+    assert.equal(pages[0].remote_id, chosen.remote_id);
+    assert.equal(pages[0].kind, 'page');
+    assert.equal(pages[0].token_expires_at, null, 'Page tokens do not expire');
+    assert.equal((await owner.get(`/api/v1/workspaces/${ws}/accounts/pending/${pending}`)).status, 404, 'the choice is used up');
+    await assertSealed('facebook');
+  });
+});
+
+describe('Instagram', () => {
+  test('Instagram Login connects the professional account with a 60-day token', async () => {
+    const { back } = await connect('instagram');
+    assert.equal(back.searchParams.get('connected'), '1', back.toString());
+    const [a] = await listOf('instagram');
+    assert.equal(a.remote_id, '17841400000000001');
+    assert.equal(a.kind, 'business');
+    const days = (Date.parse(a.token_expires_at) - Date.now()) / 86400000;
+    assert.ok(days > 59 && days <= 60, `${days} days`);
+    await assertSealed('instagram');
+  });
+
+  test('refresh waits until the token is a day old, then renews it', async () => {
+    const [a] = await listOf('instagram');
+    const early = await owner.post(`/api/v1/workspaces/${ws}/accounts/${a.id}/refresh`);
+    assert.equal(early.status, 200, early.text);
+    assert.equal(early.json.refreshed, false);
+    assert.equal(early.json.account.status, 'active', 'a young token is not a broken account');
+    await sim.admin('POST', '/_sim/clock', { advance_s: 25 * 3600 });
+    const later = await owner.post(`/api/v1/workspaces/${ws}/accounts/${a.id}/refresh`);
+    assert.equal(later.status, 200, later.text);
+    assert.equal(later.json.refreshed, true);
+  });
+});
