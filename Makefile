@@ -74,10 +74,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJ)
 
 # The web app: TypeScript + Preact built by Vite; assets precompressed for gzip clients.
 web: web/dist/index.html
+	@find web/dist -type f \( -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.svg' -o -name '*.json' \) \
+	    -exec sh -c 'for f; do [ "$$f.gz" -nt "$$f" ] || gzip -9kf "$$f"; done' sh {} +
 
 web/dist/index.html: $(WEB_SRC) web/package-lock.json
 	cd web && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build
-	find web/dist -type f \( -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.svg' -o -name '*.json' \) -exec gzip -9kf {} \;
 	@touch $@
 
 deps:

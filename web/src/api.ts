@@ -82,6 +82,49 @@ export interface ActivityEntry {
   user_agent: string | null;
 }
 
+export type AccountStatus = 'active' | 'needs_reconnect' | 'disconnected';
+
+/** A connected social account (Facebook Page, X account, YouTube channel…). Tokens never appear. */
+export interface SocialAccount {
+  id: number;
+  platform: string;
+  remote_id: string;
+  kind: string | null;
+  name: string | null;
+  username: string | null;
+  avatar_url: string | null;
+  status: AccountStatus;
+  status_reason: string | null;
+  status_at: string | null;
+  token_expires_at: string | null;
+  scopes: string | null;
+  connected_at: string;
+  can_refresh: boolean;
+}
+
+/** A platform accounts can be connected from. */
+export interface Platform {
+  id: string;
+  name: string;
+  /** Set up on this server (client id and secret configured). */
+  available: boolean;
+  coming_soon: boolean;
+}
+
+/** An account offered for choosing after signing in (Facebook Pages). */
+export interface OfferedAccount {
+  remote_id: string;
+  name: string | null;
+  username: string | null;
+  avatar_url: string | null;
+  kind: string | null;
+}
+
+export interface PendingChoice {
+  id: number;
+  accounts: OfferedAccount[];
+}
+
 export interface Items<T> {
   items: T[];
 }

@@ -87,6 +87,18 @@ export function formatTime(iso: string | null | undefined, timeZone = displayZon
   }
 }
 
+/** A date for people (no time of day), in the given time zone (the viewer's own by default). */
+export function formatDate(iso: string | null | undefined, timeZone = displayZone): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  try {
+    return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone }).format(d);
+  } catch {
+    return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' }).format(d);
+  }
+}
+
 /** "in 3 days", "2 hours ago". */
 export function relativeTime(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return '';

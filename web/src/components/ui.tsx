@@ -1,6 +1,6 @@
 /* Small building blocks shared by the screens: fields, errors, buttons, states. */
 import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 
 /** Problems with several fields, found before anything is sent. */
@@ -263,6 +263,7 @@ export function ConfirmButton({
   onConfirm,
   disabled,
   accessibleName,
+  detail,
 }: {
   label: string;
   confirmLabel: string;
@@ -271,7 +272,10 @@ export function ConfirmButton({
   disabled?: boolean;
   /** Screen-reader name of the first button, when label alone is ambiguous in a list. */
   accessibleName?: string;
+  /** What the action does, shown with the question. */
+  detail?: string;
 }) {
+  const detailId = useId();
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const confirmRef = useRef<HTMLButtonElement>(null);
@@ -299,12 +303,18 @@ export function ConfirmButton({
     );
   }
   return (
-    <span class="confirm" role="group" aria-label={question}>
+    <span class={detail ? 'confirm confirm-detailed' : 'confirm'} role="group" aria-label={question}>
       <span class="confirm-question">{question}</span>
+      {detail && (
+        <span class="confirm-detail" id={detailId}>
+          {detail}
+        </span>
+      )}
       <button
         ref={confirmRef}
         type="button"
         class="button button-danger button-small"
+        aria-describedby={detail ? detailId : undefined}
         disabled={busy}
         onClick={async () => {
           setBusy(true);

@@ -1,6 +1,7 @@
 /*
- * Calendar, Compose, Media, Accounts and Analytics. Their features arrive in
- * later versions; for now each says plainly what will appear there.
+ * Calendar, Compose, Media and Analytics. Their features arrive in later
+ * versions; for now each says plainly what will appear there. Also the
+ * pieces every workspace page shares (WithWorkspace, Icon).
  */
 import type { ComponentChildren } from 'preact';
 import { Page } from '../components/Layout';
@@ -110,18 +111,6 @@ export function Media() {
   return (
     <Section title="Media" icon="media" emptyTitle="No media yet">
       <p>Images and videos uploaded for your posts will be listed here, ready to reuse.</p>
-    </Section>
-  );
-}
-
-export function Accounts() {
-  return (
-    <Section title="Accounts" icon="accounts" emptyTitle="No social accounts connected">
-      <p>
-        Facebook Pages, Instagram professional accounts, LinkedIn members, YouTube channels and X
-        accounts connected to this workspace will appear here. Connecting accounts arrives in a later
-        version.
-      </p>
     </Section>
   );
 }
