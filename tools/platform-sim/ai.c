@@ -296,9 +296,8 @@ static char *content_text(json_t *content)
     {
         const char *text = json_string_value(json_object_get(part, "text"));
         if (text != NULL) {
-            if (t[0] != '\0')
-                strcat(t, " ");
-            strcat(t, text);
+            size_t used = strlen(t);
+            snprintf(t + used, cap - used, "%s%s", used ? " " : "", text);
         }
     }
     return t;

@@ -11,6 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Append text to buf as it is, within cap. */
+static void add(char *buf, size_t cap, const char *text)
+{
+    size_t len = strlen(buf);
+    snprintf(buf + len, cap - len, "%s", text);
+}
+
 /* Append text to buf with HTML escaping. */
 static void esc(char *buf, size_t cap, const char *text)
 {
@@ -62,10 +69,10 @@ void sim_consent(sim *s, sim_req *r, sim_resp *out, const char *platform_title,
         sim_reply_empty(out, 500);
         return;
     }
-    strcat(b, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    add(b, cap, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
     esc(b, cap, platform_title);
-    strcat(b,
+    add(b, cap,
            " – authorize (simulated)</title><style>body{font:16px/1.5 system-ui,sans-serif;"
            "background:#eef0f3;margin:0;display:flex;justify-content:center}"
            ".card{background:#fff;margin:48px 16px;padding:24px 28px;border-radius:12px;"
@@ -76,16 +83,16 @@ void sim_consent(sim *s, sim_req *r, sim_resp *out, const char *platform_title,
            "font-weight:600}a.allow{background:#1f6feb;color:#fff}a.deny{background:#f1f3f6;"
            "color:#1d2330}</style></head><body><main class=\"card\"><h1>");
     esc(b, cap, platform_title);
-    strcat(b, "</h1><p class=\"note\">Simulated sign-in page of the platform simulator.</p>"
+    add(b, cap, "</h1><p class=\"note\">Simulated sign-in page of the platform simulator.</p>"
               "<p>An app wants to act as <strong>");
     esc(b, cap, account_name);
-    strcat(b, "</strong> with these permissions:</p><p><code>");
+    add(b, cap, "</strong> with these permissions:</p><p><code>");
     esc(b, cap, scopes);
-    strcat(b, "</code></p><div class=\"actions\"><a class=\"btn allow\" id=\"allow\" href=\"");
+    add(b, cap, "</code></p><div class=\"actions\"><a class=\"btn allow\" id=\"allow\" href=\"");
     esc(b, cap, approve_url);
-    strcat(b, "\">Allow</a><a class=\"btn deny\" id=\"deny\" href=\"");
+    add(b, cap, "\">Allow</a><a class=\"btn deny\" id=\"deny\" href=\"");
     esc(b, cap, deny_url);
-    strcat(b, "\">Deny</a></div></main></body></html>");
+    add(b, cap, "\">Deny</a></div></main></body></html>");
     sim_reply_text(out, 200, "text/html; charset=utf-8", b);
     free(b);
 }

@@ -105,11 +105,10 @@ static int authorize(sim *s, sim_req *r, sim_resp *out)
         int known = 0;
         for (int k = 0; ig_perms[k] != NULL; k++)
             known |= strcmp(ig_perms[k], json_string_value(v)) == 0;
-        if (!known && strlen(bad) + strlen(json_string_value(v)) + 3 < sizeof bad) {
-            if (bad[0])
-                strcat(bad, ", ");
-            strcat(bad, json_string_value(v));
-        }
+        size_t used = strlen(bad);
+        if (!known && used + strlen(json_string_value(v)) + 3 < sizeof bad)
+            snprintf(bad + used, sizeof bad - used, "%s%s", used ? ", " : "",
+                     json_string_value(v));
     }
     if (bad[0] || !in_list(asked, "instagram_business_basic")) {
         char msg[800];

@@ -1545,7 +1545,7 @@ static int handle_www(sim *s, sim_req *r, sim_resp *out)
         upload_put(s, r, out, caps[0], 0, 0);
     else if (put && sim_path(r, "/dms-uploads/sp/v2/*/uploaded-video/*", caps, 2) &&
              strspn(caps[1], "0123456789") == strlen(caps[1]) && strlen(caps[1]) < 6)
-        upload_put(s, r, out, caps[0], 1, atoi(caps[1]));
+        upload_put(s, r, out, caps[0], 1, (int)strtol(caps[1], NULL, 10));
     else if (get && sim_path(r, "/dms/image/*/profile-displayphoto.png", caps, 1) &&
              strcmp(caps[0], LI_SUB) == 0)
         picture(out);

@@ -71,7 +71,14 @@ int main(int argc, char **argv)
     pthread_mutex_init(&s.mu, NULL);
     s.state = sim_state_new();
     atomic_init(&s.clock_offset_ms, 0);
-    s.default_polls = atoi(opt(argc, argv, "--processing-polls", "SIM_PROCESSING_POLLS", "2"));
+    const char *polls = opt(argc, argv, "--processing-polls", "SIM_PROCESSING_POLLS", "2");
+    char *end = NULL;
+    long np = strtol(polls, &end, 10);
+    if (*polls == '\0' || *end != '\0' || np < 0 || np > 1000) {
+        fprintf(stderr, "platform-sim: SIM_PROCESSING_POLLS must be an integer from 0 to 1000\n");
+        return 2;
+    }
+    s.default_polls = (int)np;
     const char *dir = opt(argc, argv, "--data-dir", "SIM_DATA_DIR", NULL);
     if (dir != NULL) {
         snprintf(s.media_dir, sizeof s.media_dir, "%s", dir);
@@ -93,9 +100,15 @@ int main(int argc, char **argv)
         json_object_set_new(s.state, "faults", f);
     }
     const char *lat = getenv("SIM_LATENCY_MS");
-    if (lat != NULL && *lat)
+    if (lat != NULL && *lat) {
+        long ms = strtol(lat, &end, 10);
+        if (*end != '\0' || ms < 0 || ms > 600000) {
+            fprintf(stderr, "platform-sim: SIM_LATENCY_MS must be an integer from 0 to 600000\n");
+            return 2;
+        }
         json_object_set_new(json_object_get(s.state, "latency"), "*",
-                            json_pack("{s:i}", "ms", atoi(lat)));
+                            json_pack("{s:i}", "ms", (int)ms));
+    }
 
     sigset_t stop;
     sigemptyset(&stop);
