@@ -199,14 +199,16 @@ function useConnect(workspace: Workspace) {
 
 /* ---------- Pieces ---------- */
 
-/** An image address the page may load under its CSP (img-src 'self' data: blob:). */
+/** An image address the page may load under its CSP (img-src 'self' data: blob: https:). */
 function loadableImage(url: string | null | undefined): string | null {
   if (!url) return null;
   try {
     const u = new URL(url, window.location.href);
     if (u.protocol === 'data:') return /^data:image\//i.test(u.href) ? u.href : null;
     if (u.protocol === 'blob:') return u.href;
-    return u.origin === window.location.origin ? u.href : null;
+    // Platforms serve avatars over https; the referrer policy keeps our paths from them.
+    if (u.protocol === 'https:' || u.origin === window.location.origin) return u.href;
+    return null;
   } catch {
     return null;
   }
@@ -216,7 +218,7 @@ function AccountAvatar({ name, url }: { name: string; url: string | null }) {
   const [failed, setFailed] = useState(false);
   const src = loadableImage(url);
   if (src && !failed) {
-    return <img class="account-avatar" src={src} alt="" width={44} height={44} onError={() => setFailed(true)} />;
+    return <img class="account-avatar" src={src} alt="" width={44} height={44} referrerpolicy="no-referrer" onError={() => setFailed(true)} />;
   }
   const initial = Array.from(name.replace(/^@/, '').trim())[0]?.toUpperCase() ?? '?';
   return (
