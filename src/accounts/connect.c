@@ -13,14 +13,25 @@
 
 /* Pending choices (Facebook Pages) wait this long. */
 #define PENDING_TTL_MS (30 * 60 * 1000)
+/*
+ * Requests one connect may make.  Each adapter bounds its own steps; the
+ * longest is Instagram through a Facebook Page: 3 token and permission
+ * requests, up to 6 Page lists and one profile per account offered (16).
+ */
+#define CONNECT_MAX_REQUESTS 32
 
 static const struct {
     const char *id;
     const char *name;
     int coming_soon;
 } known[] = {
-    {"facebook", "Facebook Pages", 0}, {"instagram", "Instagram", 0}, {"linkedin", "LinkedIn", 0},
-    {"youtube", "YouTube", 0},         {"x", "X", 0},                 {"tiktok", "TikTok", 1},
+    {"facebook", "Facebook Pages", 0},
+    {"instagram", "Instagram", 0},
+    {"instagram_fb", "Instagram (through a Facebook Page)", 0},
+    {"linkedin", "LinkedIn", 0},
+    {"youtube", "YouTube", 0},
+    {"x", "X", 0},
+    {"tiktok", "TikTok", 1},
     {"whatsapp", "WhatsApp", 1},
 };
 
@@ -98,7 +109,10 @@ app_err acct_connect_start(const app *a, int64_t session_id, int64_t user_id,
     return APP_OK;
 }
 
-/* Seal and store one account with its tokens in one transaction. */
+/*
+ * Seal and store one account with its tokens in one transaction.  platform
+ * is the stored name (plat_stored_name: "instagram" for instagram_fb).
+ */
 static app_err store_one(const app *a, const actor *who, int64_t workspace_id,
                          const char *platform, const plat_account *acc, const plat_tokens *t,
                          int64_t *id)
@@ -242,7 +256,7 @@ app_err acct_connect_finish(const app *a, const actor *who, int64_t session_id,
         snprintf(job.verifier, sizeof job.verifier, "%s", verifier);
         vault_wipe(verifier);
     }
-    plat_step step = plat_run(&job, ops->connect, 12);
+    plat_step step = plat_run(&job, ops->connect, CONNECT_MAX_REQUESTS);
     if (step != PLAT_DONE) {
         char msg[600];
         snprintf(msg, sizeof msg, "%s was not connected: %s", ops->title, job.err.message);
@@ -288,7 +302,7 @@ app_err acct_connect_finish(const app *a, const actor *who, int64_t session_id,
         for (int i = 0; i < job.naccounts && e == APP_OK; i++) {
             const plat_account *acc = &job.accounts[i];
             int64_t id = 0;
-            e = store_one(a, who, st.workspace_id, platform, acc,
+            e = store_one(a, who, st.workspace_id, plat_stored_name(ops), acc,
                           acc->has_own_tokens ? &acc->tokens : &job.tokens, &id);
             if (e == APP_OK)
                 out->connected++;
@@ -375,14 +389,21 @@ app_err acct_pending_choose(const app *a, const actor *who, int64_t workspace_id
             return APP_EINVAL;
         }
     }
-    char platform[16];
+    /* The state remembers the adapter ("instagram_fb"); the account is stored under its
+     * platform ("instagram"). */
     store_oauth_state st;
     if (store_oauth_state_pending(a->db, pending_id, who->user_id, clock_now_ms(), &st) != APP_OK) {
         json_decref(arr);
         return APP_ENOTFOUND;
     }
-    snprintf(platform, sizeof platform, "%s", st.platform);
+    const plat_ops *ops = plat_find(st.platform);
     store_oauth_state_clear(&st);
+    if (ops == NULL) {
+        json_decref(arr);
+        snprintf(err, errlen, "this platform cannot be connected");
+        return APP_ENOTFOUND;
+    }
+    const char *platform = plat_stored_name(ops);
     size_t i;
     json_t *v;
     json_array_foreach(arr, i, v)

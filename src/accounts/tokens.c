@@ -104,14 +104,17 @@ app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed
         snprintf(err, errlen, "no such account");
         return e;
     }
-    const plat_ops *ops = plat_find(acc.platform);
+    /* The adapter that connected it: Instagram has two (plat_for_account). */
+    const plat_ops *ops = plat_for_account(acc.platform, acc.kind);
     int64_t now = clock_now_ms();
     if (ops == NULL || strcmp(acc.status, "disconnected") == 0 || acc.access_enc == NULL) {
         store_account_clear(&acc);
         snprintf(err, errlen, "the account is not connected");
         return APP_ECONFLICT;
     }
-    if (!force && !due(&acc, now)) {
+    /* A token that does not expire and no refresh token (Page tokens): nothing to renew,
+     * forced or not; the account keeps its tokens and its health. */
+    if ((!force && !due(&acc, now)) || (acc.access_expires_at <= 0 && acc.refresh_enc == NULL)) {
         store_account_clear(&acc);
         return APP_OK;
     }
@@ -157,7 +160,7 @@ app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed
         return APP_OK;
     }
     plat_job job;
-    plat_job_init(&job, PJOB_REFRESH, a->cfg, acc.platform);
+    plat_job_init(&job, PJOB_REFRESH, a->cfg, ops->id);
     if (e != APP_OK || open_tokens(a, &acc, &job.in) != 0) {
         store_account_unlock(a->db, account_id, owner);
         store_account_clear(&acc);
@@ -222,10 +225,10 @@ app_err acct_disconnect(const app *a, const actor *who, int64_t workspace_id, in
             store_account_clear(&acc);
         return APP_ENOTFOUND;
     }
-    const plat_ops *ops = plat_find(acc.platform);
+    const plat_ops *ops = plat_for_account(acc.platform, acc.kind);
     if (ops != NULL && ops->revoke != NULL && acc.access_enc != NULL) {
         plat_job job;
-        plat_job_init(&job, PJOB_REVOKE, a->cfg, acc.platform);
+        plat_job_init(&job, PJOB_REVOKE, a->cfg, ops->id);
         if (open_tokens(a, &acc, &job.in) == 0 && plat_run(&job, ops->revoke, 3) != PLAT_DONE)
             log_event(&a->log, LOG_WARN, "revocation at the platform failed",
                       json_pack("{s:I, s:s, s:s}", "account_id", (json_int_t)account_id,

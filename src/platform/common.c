@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const plat_ops *const registry[] = {&plat_facebook, &plat_instagram, &plat_linkedin,
-                                           &plat_youtube, &plat_x};
+static const plat_ops *const registry[] = {&plat_facebook, &plat_instagram, &plat_instagram_fb,
+                                           &plat_linkedin, &plat_youtube,   &plat_x};
 
 const plat_ops *plat_find(const char *id)
 {
@@ -18,9 +18,28 @@ const plat_ops *plat_find(const char *id)
     return NULL;
 }
 
+const char *plat_stored_name(const plat_ops *ops)
+{
+    return ops->store_as != NULL ? ops->store_as : ops->id;
+}
+
+const plat_ops *plat_for_account(const char *platform, const char *kind)
+{
+    if (platform == NULL)
+        return NULL;
+    if (strcmp(platform, "instagram") == 0 && kind != NULL &&
+        strcmp(kind, PLAT_KIND_IG_THROUGH_PAGE) == 0)
+        return &plat_instagram_fb;
+    /* Only adapters that store under their own id answer to it ("instagram_fb" is no
+     * stored platform). */
+    const plat_ops *ops = plat_find(platform);
+    return ops != NULL && strcmp(plat_stored_name(ops), platform) == 0 ? ops : NULL;
+}
+
 const platform_cfg *plat_settings(const config *cfg, const char *id)
 {
-    if (strcmp(id, "facebook") == 0)
+    /* Instagram through a Facebook Page signs in with the Facebook app. */
+    if (strcmp(id, "facebook") == 0 || strcmp(id, "instagram_fb") == 0)
         return &cfg->facebook;
     if (strcmp(id, "instagram") == 0)
         return &cfg->instagram;

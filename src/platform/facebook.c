@@ -14,12 +14,10 @@
  *
  * Instagram through Facebook Login: /me/accounts also names each Page's
  * linked Instagram business account (instagram_business_account).  This
- * adapter does not offer those as accounts: the Facebook app asks for no
- * Instagram permission, so such an account could not be published to, and
- * plat_account has no place for "the Page it hangs off" without misusing a
- * field.  The product connects Instagram through Instagram Login
- * (instagram.c); the field is requested so the same listing can serve a
- * Facebook-Login Instagram path later.
+ * adapter does not offer those as accounts: it asks for no Instagram
+ * permission.  instagram_fb.c is the Facebook-Login Instagram path (its
+ * own dialog with the Instagram permissions, the same Page listing);
+ * instagram.c is Instagram Login.
  *
  * Refresh: Graph has no refresh grant.  A long-lived user token that is
  * still valid is exchanged again (fb_exchange_token); a dead one cannot
@@ -27,7 +25,8 @@
  * refreshed.
  *
  * Revoke: DELETE /me/permissions with the user token removes the app for
- * that user.  See revoke() for why a Page token is not used for it.
+ * that user.  See graph_fb_revoke (graph.h) for why a Page token is not
+ * used for it.
  */
 #include "platform/graph.h"
 
@@ -75,41 +74,6 @@ static int authorize_url(const plat_job *job, const char *state, const char *cha
     return 0;
 }
 
-/* GET {token_url}/{version}/oauth/access_token?grant_type=fb_exchange_token... */
-static plat_step exchange_request(plat_job *job, const char *token, const char *what)
-{
-    graph_url u;
-    graph_url_start(&u, "%s/%s/oauth/access_token", job->pc->token_url, job->pc->version);
-    graph_url_arg(&u, "grant_type", "fb_exchange_token");
-    graph_url_arg(&u, "client_id", job->pc->client_id);
-    graph_url_arg(&u, "client_secret", job->pc->client_secret);
-    graph_url_arg(&u, "fb_exchange_token", token);
-    return graph_request(job, "GET", &u, what);
-}
-
-/*
- * Read {"access_token","token_type","expires_in"} into t.  A missing
- * expires_in counts as default_ttl_s (0 = does not expire).  0 or -1.
- */
-static int parse_token(const plat_job *job, const plat_response *r, plat_tokens *t,
-                       long long default_ttl_s)
-{
-    json_t *j = json_loadb(r->body, r->body_len, 0, NULL);
-    const char *access = json_string_value(json_object_get(j, "access_token"));
-    json_int_t expires = json_integer_value(json_object_get(j, "expires_in"));
-    int rc = -1;
-    if (access != NULL && *access && strlen(access) < sizeof t->access) {
-        snprintf(t->access, sizeof t->access, "%s", access);
-        t->refresh[0] = '\0';
-        long long ttl = expires > 0 ? (long long)expires : default_ttl_s;
-        t->access_expires_at = ttl > 0 ? job->now_ms + (int64_t)ttl * 1000 : 0;
-        t->refresh_expires_at = 0;
-        rc = 0;
-    }
-    json_decref(j);
-    return rc;
-}
-
 static plat_step list_request(plat_job *job)
 {
     graph_url u;
@@ -123,43 +87,12 @@ static plat_step list_request(plat_job *job)
 /* Read /me/permissions into job->tokens.scopes; fail if a required one is missing. */
 static plat_step read_permissions(plat_job *job, const plat_response *r)
 {
-    json_t *j = json_loadb(r->body, r->body_len, 0, NULL);
-    json_t *data = json_object_get(j, "data");
-    if (!json_is_array(data)) {
-        json_decref(j);
+    if (graph_fb_granted(r, job->tokens.scopes, sizeof job->tokens.scopes) != 0)
         return plat_fail(job, PERR_PERMANENT, r->status, "bad_response",
                          "Facebook answered the permissions request in a way we do not "
                          "understand");
-    }
-    size_t o = 0, i;
-    json_t *v;
-    char *sc = job->tokens.scopes;
-    sc[0] = '\0';
-    json_array_foreach(data, i, v)
-    {
-        const char *perm = json_string_value(json_object_get(v, "permission"));
-        const char *status = json_string_value(json_object_get(v, "status"));
-        if (perm == NULL || status == NULL || strcmp(status, "granted") != 0)
-            continue;
-        size_t n = strlen(perm);
-        if (o + n + 2 > sizeof job->tokens.scopes)
-            break;
-        if (o > 0)
-            sc[o++] = ',';
-        memcpy(sc + o, perm, n + 1);
-        o += n;
-    }
-    json_decref(j);
     for (int k = 0; fb_required[k] != NULL; k++) {
-        int found = 0;
-        for (const char *p = sc; *p && !found;) {
-            size_t n = strcspn(p, ",");
-            found = n == strlen(fb_required[k]) && strncmp(p, fb_required[k], n) == 0;
-            p += n;
-            if (*p == ',')
-                p++;
-        }
-        if (!found)
+        if (!graph_has_perm(job->tokens.scopes, fb_required[k]))
             return plat_fail(job, PERR_DENIED, r->status, "permission_declined",
                              "Facebook did not grant the '%s' permission; connect again and "
                              "allow it%s",
@@ -229,9 +162,7 @@ static plat_step read_pages(plat_job *job, const plat_response *r)
     /* More Pages than PLAT_MAX_ACCOUNTS: the first ones are offered. */
     if (next != NULL && lists < FB_MAX_LIST_REQUESTS && job->naccounts < PLAT_MAX_ACCOUNTS) {
         /* paging.next carries the access token: follow it only to the API host. */
-        size_t base = strlen(job->pc->api_url);
-        if (strncmp(next, job->pc->api_url, base) != 0 || next[base] != '/' ||
-            strlen(next) >= PLAT_URL_MAX) {
+        if (!graph_fb_next_ok(job, next)) {
             json_decref(j);
             return plat_fail(job, PERR_PERMANENT, r->status, "bad_paging",
                              "Facebook's Page list pointed somewhere unexpected; try again");
@@ -252,28 +183,22 @@ static plat_step read_pages(plat_job *job, const plat_response *r)
 static plat_step connect(plat_job *job, const plat_response *last)
 {
     if (last == NULL) {
-        graph_url u;
-        graph_url_start(&u, "%s/%s/oauth/access_token", job->pc->token_url, job->pc->version);
-        graph_url_arg(&u, "client_id", job->pc->client_id);
-        graph_url_arg(&u, "redirect_uri", job->redirect_uri);
-        graph_url_arg(&u, "client_secret", job->pc->client_secret);
-        graph_url_arg(&u, "code", job->code);
         job->phase = PH_CODE;
-        return graph_request(job, "GET", &u, "Connecting Facebook");
+        return graph_fb_code_request(job, "Connecting Facebook");
     }
     switch (PHASE_STEP(job->phase)) {
     case PH_CODE:
         if (last->status != 200)
             return graph_fail(job, last, "Facebook", "Connecting Facebook");
-        if (parse_token(job, last, &job->tokens, 0) != 0)
+        if (graph_fb_token(job, last, &job->tokens, 0) != 0)
             return plat_fail(job, PERR_PERMANENT, last->status, "bad_response",
                              "Facebook answered the code exchange in a way we do not understand");
         job->phase = PH_EXCHANGE;
-        return exchange_request(job, job->tokens.access, "Connecting Facebook");
+        return graph_fb_exchange_request(job, job->tokens.access, "Connecting Facebook");
     case PH_EXCHANGE:
         if (last->status != 200)
             return graph_fail(job, last, "Facebook", "Getting a lasting Facebook token");
-        if (parse_token(job, last, &job->tokens, FB_LONG_TTL_S) != 0)
+        if (graph_fb_token(job, last, &job->tokens, FB_LONG_TTL_S) != 0)
             return plat_fail(job, PERR_PERMANENT, last->status, "bad_response",
                              "Facebook answered the token exchange in a way we do not "
                              "understand");
@@ -314,49 +239,24 @@ static plat_step refresh(plat_job *job, const plat_response *last)
                              "the Facebook access has expired and Facebook cannot renew an "
                              "expired token; reconnect the account");
         job->phase = PH_EXCHANGE;
-        return exchange_request(job, job->in.access, "Renewing Facebook access");
+        return graph_fb_exchange_request(job, job->in.access, "Renewing Facebook access");
     }
     if (last->status != 200)
         return graph_fail(job, last, "Facebook", "Renewing Facebook access");
     /* Facebook may hand back the same token with the same expiry: that is still a success. */
-    if (parse_token(job, last, &job->tokens, FB_LONG_TTL_S) != 0)
+    if (graph_fb_token(job, last, &job->tokens, FB_LONG_TTL_S) != 0)
         return plat_fail(job, PERR_PERMANENT, last->status, "bad_response",
                          "Facebook answered the token exchange in a way we do not understand");
     return PLAT_DONE;
 }
 
-/*
- * Removing the app (DELETE /me/permissions) is a user-level act: it ends
- * every token of that user for this app, so every other Page connected
- * through the same sign-in, in any workspace, would stop working too.  It
- * takes the user token; with a Page token, "me" is the Page, which has no
- * permissions to remove.  Page accounts keep only their Page token, so for
- * them nothing is sent: the token is simply dropped here, and the user can
- * remove the app in Facebook's settings.  A stored user token (one that
- * expires) is revoked.
- */
-static plat_step revoke(plat_job *job, const plat_response *last)
-{
-    if (last == NULL) {
-        if (job->in.access[0] == '\0' || job->in.access_expires_at == 0)
-            return PLAT_DONE;
-        graph_url u;
-        graph_url_start(&u, "%s/%s/me/permissions", job->pc->api_url, job->pc->version);
-        graph_url_arg(&u, "access_token", job->in.access);
-        return graph_request(job, "DELETE", &u, "Revoking Facebook access");
-    }
-    if (last->status == 200) {
-        json_t *j = json_loadb(last->body, last->body_len, 0, NULL);
-        int ok = json_is_true(json_object_get(j, "success"));
-        json_decref(j);
-        if (ok)
-            return PLAT_DONE;
-        return plat_fail(job, PERR_PERMANENT, 200, "bad_response",
-                         "Facebook did not confirm the revocation");
-    }
-    return graph_fail(job, last, "Facebook", "Revoking Facebook access");
-}
-
 const plat_ops plat_facebook = {
-    "facebook",    "Facebook Pages", 0 /* no PKCE */, 1 /* picks_accounts */,
-    authorize_url, connect,          refresh,         revoke};
+    .id = "facebook",
+    .title = "Facebook Pages",
+    .needs_pkce = 0,
+    .picks_accounts = 1,
+    .authorize_url = authorize_url,
+    .connect = connect,
+    .refresh = refresh,
+    .revoke = graph_fb_revoke, /* a Page token is not used to remove the app: see graph.h */
+};

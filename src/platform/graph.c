@@ -41,6 +41,19 @@ static void url_enc(graph_url *u, const char *s)
     u->s[u->len] = '\0';
 }
 
+void graph_url_segment(graph_url *u, const char *segment)
+{
+    if (u->over)
+        return;
+    if (u->len + 1 >= sizeof u->s || memchr(u->s, '?', u->len) != NULL) {
+        u->over = 1;
+        return;
+    }
+    u->s[u->len++] = '/';
+    u->s[u->len] = '\0';
+    url_enc(u, segment);
+}
+
 void graph_url_arg(graph_url *u, const char *key, const char *value)
 {
     if (u->over)
@@ -282,4 +295,129 @@ plat_step graph_fail(plat_job *job, const plat_response *r, const char *title, c
     }
     json_decref(j);
     return s;
+}
+
+long long graph_error_code(const plat_response *r)
+{
+    if (r->body == NULL)
+        return 0;
+    json_t *j = json_loadb(r->body, r->body_len, 0, NULL);
+    long long c = json_integer_value(json_object_get(json_object_get(j, "error"), "code"));
+    json_decref(j);
+    return c;
+}
+
+/* ---- Facebook Login ---- */
+
+plat_step graph_fb_code_request(plat_job *job, const char *what)
+{
+    graph_url u;
+    graph_url_start(&u, "%s/%s/oauth/access_token", job->pc->token_url, job->pc->version);
+    graph_url_arg(&u, "client_id", job->pc->client_id);
+    graph_url_arg(&u, "redirect_uri", job->redirect_uri);
+    graph_url_arg(&u, "client_secret", job->pc->client_secret);
+    graph_url_arg(&u, "code", job->code);
+    return graph_request(job, "GET", &u, what);
+}
+
+plat_step graph_fb_exchange_request(plat_job *job, const char *token, const char *what)
+{
+    graph_url u;
+    graph_url_start(&u, "%s/%s/oauth/access_token", job->pc->token_url, job->pc->version);
+    graph_url_arg(&u, "grant_type", "fb_exchange_token");
+    graph_url_arg(&u, "client_id", job->pc->client_id);
+    graph_url_arg(&u, "client_secret", job->pc->client_secret);
+    graph_url_arg(&u, "fb_exchange_token", token);
+    return graph_request(job, "GET", &u, what);
+}
+
+int graph_fb_token(const plat_job *job, const plat_response *r, plat_tokens *t,
+                   long long default_ttl_s)
+{
+    json_t *j = json_loadb(r->body, r->body_len, 0, NULL);
+    const char *access = json_string_value(json_object_get(j, "access_token"));
+    json_int_t expires = json_integer_value(json_object_get(j, "expires_in"));
+    int rc = -1;
+    if (access != NULL && *access && strlen(access) < sizeof t->access) {
+        snprintf(t->access, sizeof t->access, "%s", access);
+        t->refresh[0] = '\0';
+        long long ttl = expires > 0 ? (long long)expires : default_ttl_s;
+        t->access_expires_at = ttl > 0 ? job->now_ms + (int64_t)ttl * 1000 : 0;
+        t->refresh_expires_at = 0;
+        rc = 0;
+    }
+    json_decref(j);
+    return rc;
+}
+
+int graph_fb_granted(const plat_response *r, char *out, size_t outlen)
+{
+    json_t *j = json_loadb(r->body, r->body_len, 0, NULL);
+    json_t *data = json_object_get(j, "data");
+    if (!json_is_array(data) || outlen == 0) {
+        json_decref(j);
+        return -1;
+    }
+    size_t o = 0, i;
+    json_t *v;
+    out[0] = '\0';
+    json_array_foreach(data, i, v)
+    {
+        const char *perm = json_string_value(json_object_get(v, "permission"));
+        const char *status = json_string_value(json_object_get(v, "status"));
+        if (perm == NULL || status == NULL || strcmp(status, "granted") != 0)
+            continue;
+        size_t n = strlen(perm);
+        if (o + n + 2 > outlen)
+            break;
+        if (o > 0)
+            out[o++] = ',';
+        memcpy(out + o, perm, n + 1);
+        o += n;
+    }
+    json_decref(j);
+    return 0;
+}
+
+int graph_has_perm(const char *list, const char *perm)
+{
+    size_t pl = strlen(perm);
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == pl && strncmp(p, perm, n) == 0)
+            return 1;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+int graph_fb_next_ok(const plat_job *job, const char *next)
+{
+    size_t base = strlen(job->pc->api_url);
+    return strncmp(next, job->pc->api_url, base) == 0 && next[base] == '/' &&
+           strlen(next) < PLAT_URL_MAX;
+}
+
+plat_step graph_fb_revoke(plat_job *job, const plat_response *last)
+{
+    if (last == NULL) {
+        if (job->in.access[0] == '\0' || job->in.access_expires_at == 0)
+            return PLAT_DONE;
+        graph_url u;
+        graph_url_start(&u, "%s/%s/me/permissions", job->pc->api_url, job->pc->version);
+        graph_url_arg(&u, "access_token", job->in.access);
+        return graph_request(job, "DELETE", &u, "Revoking Facebook access");
+    }
+    if (last->status == 200) {
+        json_t *j = json_loadb(last->body, last->body_len, 0, NULL);
+        int ok = json_is_true(json_object_get(j, "success"));
+        json_decref(j);
+        if (ok)
+            return PLAT_DONE;
+        return plat_fail(job, PERR_PERMANENT, 200, "bad_response",
+                         "Facebook did not confirm the revocation");
+    }
+    return graph_fail(job, last, "Facebook", "Revoking Facebook access");
 }

@@ -15,8 +15,8 @@
  * Revoke: Instagram Login has no revocation endpoint; the user removes the
  * app under Instagram's "Apps and websites" settings.  So revoke is NULL.
  *
- * Instagram accounts linked to a Facebook Page (Facebook Login) are not
- * connected here; see facebook.c.
+ * Instagram accounts linked to a Facebook Page (Facebook Login) are
+ * connected by instagram_fb.c; both store their accounts as "instagram".
  */
 #include "platform/graph.h"
 
@@ -254,6 +254,13 @@ static plat_step refresh(plat_job *job, const plat_response *last)
     return PLAT_DONE;
 }
 
-const plat_ops plat_instagram = {"instagram", "Instagram",   0 /* no PKCE */,
-                                 0,           authorize_url, connect,
-                                 refresh,     NULL /* Instagram Login cannot revoke */};
+const plat_ops plat_instagram = {
+    .id = "instagram",
+    .title = "Instagram",
+    .needs_pkce = 0,
+    .picks_accounts = 0,
+    .authorize_url = authorize_url,
+    .connect = connect,
+    .refresh = refresh,
+    .revoke = NULL, /* Instagram Login cannot revoke */
+};

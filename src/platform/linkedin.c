@@ -356,5 +356,13 @@ static plat_step refresh(plat_job *job, const plat_response *last)
     return PLAT_DONE;
 }
 
-const plat_ops plat_linkedin = {"linkedin",    "LinkedIn", 0,       0,
-                                authorize_url, connect,    refresh, NULL};
+const plat_ops plat_linkedin = {
+    .id = "linkedin",
+    .title = "LinkedIn",
+    .needs_pkce = 0,
+    .picks_accounts = 0,
+    .authorize_url = authorize_url,
+    .connect = connect,
+    .refresh = refresh,
+    .revoke = NULL,
+};

@@ -85,7 +85,7 @@ typedef struct plat_account {
     char name[256];
     char username[128];
     char avatar_url[1024];
-    char kind[32];                 /* "page", "profile", "channel", "business", "user" */
+    char kind[32];                 /* "page", "profile", "channel", "business", "business_page" */
     plat_tokens tokens;            /* the account's own tokens (page tokens) when it has them */
     int has_own_tokens;
 } plat_account;
@@ -114,10 +114,16 @@ typedef struct plat_job {
     plat_error err;
 } plat_job;
 
-/* A platform's connect side. */
+/*
+ * A platform's connect side.  One platform may be reached through more than
+ * one adapter (Instagram: Instagram Login, and Facebook Login through a
+ * Page); the accounts of both are stored under the platform's name
+ * (store_as) and told apart by their kind (plat_for_account).
+ */
 typedef struct plat_ops {
-    const char *id;                /* "facebook", "instagram", "linkedin", "youtube", "x" */
+    const char *id;                /* "facebook", "instagram", "instagram_fb", "linkedin", ... */
     const char *title;             /* "Facebook Pages" */
+    const char *store_as;          /* social_accounts.platform of its accounts; NULL = id */
     int needs_pkce;                /* send code_challenge (S256) */
     int picks_accounts;            /* the user chooses which accounts to connect (Pages) */
     /* Write the authorization URL into out.  0, or -1 if it does not fit. */
@@ -128,13 +134,28 @@ typedef struct plat_ops {
     plat_step (*revoke)(plat_job *job, const plat_response *last); /* NULL: no revocation */
 } plat_ops;
 
+/* The kind of an Instagram account connected through a Facebook Page (plat_instagram_fb). */
+#define PLAT_KIND_IG_THROUGH_PAGE "business_page"
+
 /* The adapters. */
-extern const plat_ops plat_facebook, plat_instagram, plat_linkedin, plat_youtube, plat_x;
+extern const plat_ops plat_facebook, plat_instagram, plat_instagram_fb, plat_linkedin,
+    plat_youtube, plat_x;
 
 /* Find an adapter by id; NULL if unknown. */
 const plat_ops *plat_find(const char *id);
 
-/* The settings block an adapter uses (youtube uses cfg->google). */
+/* The platform name an adapter's accounts are stored under (store_as, else id). */
+const char *plat_stored_name(const plat_ops *ops);
+
+/*
+ * The adapter that looks after a stored account (refresh, revoke), from
+ * its social_accounts.platform and kind: an Instagram account of kind
+ * "business_page" came through a Facebook Page (plat_instagram_fb), any
+ * other through Instagram Login.  NULL if unknown.
+ */
+const plat_ops *plat_for_account(const char *platform, const char *kind);
+
+/* The settings block an adapter uses (youtube uses cfg->google, instagram_fb cfg->facebook). */
 const platform_cfg *plat_settings(const config *cfg, const char *id);
 
 /* Helpers for adapters (platform/common.c). */

@@ -180,4 +180,13 @@ static plat_step revoke(plat_job *job, const plat_response *last)
     return fail_from(job, last, "Revoking X access");
 }
 
-const plat_ops plat_x = {"x", "X", 1, 0, authorize_url, connect, refresh, revoke};
+const plat_ops plat_x = {
+    .id = "x",
+    .title = "X",
+    .needs_pkce = 1,
+    .picks_accounts = 0,
+    .authorize_url = authorize_url,
+    .connect = connect,
+    .refresh = refresh,
+    .revoke = revoke,
+};

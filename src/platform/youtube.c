@@ -363,4 +363,13 @@ static plat_step revoke(plat_job *job, const plat_response *last)
     return fail_oauth(job, last, "Revoking YouTube access");
 }
 
-const plat_ops plat_youtube = {"youtube", "YouTube", 1, 0, authorize_url, connect, refresh, revoke};
+const plat_ops plat_youtube = {
+    .id = "youtube",
+    .title = "YouTube",
+    .needs_pkce = 1,
+    .picks_accounts = 0,
+    .authorize_url = authorize_url,
+    .connect = connect,
+    .refresh = refresh,
+    .revoke = revoke,
+};

@@ -106,7 +106,7 @@ app_err store_account_set_tokens(db_conn *c, int64_t id, int key_version, const 
 
 #define ACCOUNT_COLS                                                                               \
     "id, workspace_id, platform, remote_id, name, status, key_version, access_token_enc, "         \
-    "refresh_token_enc, access_expires_at, refresh_expires_at, token_issued_at"
+    "refresh_token_enc, access_expires_at, refresh_expires_at, token_issued_at, kind"
 
 app_err store_account_get(db *d, int64_t id, store_account *out)
 {
@@ -130,6 +130,7 @@ app_err store_account_get(db *d, int64_t id, store_account *out)
         out->access_expires_at = db_rows_int(r, 0, 9, 0);
         out->refresh_expires_at = db_rows_int(r, 0, 10, 0);
         out->token_issued_at = db_rows_int(r, 0, 11, 0);
+        snprintf(out->kind, sizeof out->kind, "%s", db_rows_text(r, 0, 12));
     }
     db_rows_free(r);
     return e;

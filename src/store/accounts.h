@@ -19,6 +19,7 @@ typedef struct store_account {
     int64_t workspace_id;
     char platform[16];
     char remote_id[128];
+    char kind[32];             /* "page", "business", "business_page", ... */
     char name[256];
     char status[24];
     int key_version;

@@ -1,4 +1,4 @@
-// The connect flows of Facebook Pages, Instagram, LinkedIn and YouTube against the
+// The connect flows of Facebook Pages, Instagram (both logins), LinkedIn and YouTube against the
 // simulator (X has its own file): the account lands with the right identity, tokens
 // sealed, refresh per each platform's rules, revocation where the platform has it.
 import { after, before, describe, test } from 'node:test';
@@ -157,5 +157,63 @@ describe('Instagram', () => {
     const later = await owner.post(`/api/v1/workspaces/${ws}/accounts/${a.id}/refresh`);
     assert.equal(later.status, 200, later.text);
     assert.equal(later.json.refreshed, true);
+  });
+});
+
+describe('Instagram through a Facebook Page', () => {
+  test('the linked account is offered, chosen, stored as Instagram with the Page token', async () => {
+    const { start, back } = await connect('instagram_fb');
+    assert.ok(start.pathname.endsWith('/dialog/oauth'), start.toString());
+    assert.equal(start.searchParams.get('client_id'), 'p2s-sim-facebook', 'the Facebook app signs in');
+    assert.equal(
+      start.searchParams.get('scope'),
+      'instagram_basic,pages_show_list,pages_read_engagement,business_management,instagram_content_publish,' +
+        'instagram_manage_comments,instagram_manage_insights',
+    );
+    assert.equal(start.searchParams.get('redirect_uri'), `${srv.url}/api/v1/oauth/instagram_fb/callback`);
+    const pending = back.searchParams.get('pending');
+    assert.ok(pending, back.toString());
+    const offer = await owner.get(`/api/v1/workspaces/${ws}/accounts/pending/${pending}`);
+    assert.equal(offer.status, 200, offer.text);
+    assert.ok(!offer.text.includes('access'), 'no token offered to the browser');
+    // Only the Page with a linked Instagram account offers one; the account is the Instagram one.
+    assert.equal(offer.json.accounts.length, 1, offer.text);
+    const [ig] = offer.json.accounts;
+    assert.equal(ig.remote_id, '17841400000000001');
+    assert.equal(ig.username, 'simcoffee');
+    assert.equal(ig.kind, 'business_page');
+    const r = await owner.post(`/api/v1/workspaces/${ws}/accounts/pending/${pending}`, { remote_ids: [ig.remote_id] });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.connected, 1);
+    const a = (await listOf('instagram')).find((x) => x.kind === 'business_page');
+    assert.ok(a, 'listed as an Instagram account');
+    assert.equal(a.remote_id, '17841400000000001');
+    assert.equal(a.username, 'simcoffee');
+    assert.equal(a.status, 'active');
+    assert.equal(a.token_expires_at, null, 'the Page token does not expire');
+    assert.equal((await listOf('instagram_fb')).length, 0, 'no account is stored under the adapter id');
+    // The same account connected earlier with Instagram Login: one connection, now through the Page.
+    assert.equal((await listOf('instagram')).filter((x) => x.remote_id === '17841400000000001').length, 1);
+    await assertSealed('facebook');
+  });
+
+  test('refresh has nothing to renew; disconnect drops the Page token without removing the app', async () => {
+    const a = (await listOf('instagram')).find((x) => x.kind === 'business_page');
+    const r = await owner.post(`/api/v1/workspaces/${ws}/accounts/${a.id}/refresh`);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.refreshed, false);
+    assert.equal(r.json.account.status, 'active');
+    assert.equal(r.json.account.token_expires_at, null);
+    const revokes = async () =>
+      (await sim.admin('GET', '/_sim/requests?platform=facebook')).items.filter(
+        (i) => i.method === 'DELETE' && /\/me\/permissions/.test(i.path),
+      ).length;
+    const revokesBefore = await revokes();
+    assert.equal((await owner.del(`/api/v1/workspaces/${ws}/accounts/${a.id}`)).status, 204);
+    assert.equal(await revokes(), revokesBefore, 'the app is not removed for the user');
+    const gone = (await listOf('instagram')).find((x) => x.id === a.id);
+    assert.equal(gone.status, 'disconnected');
+    const tokens = sql(srv, `SELECT access_token_enc FROM social_accounts WHERE id = ${a.id}`).trim();
+    assert.equal(tokens, '', 'the tokens are erased');
   });
 });

@@ -1,7 +1,8 @@
 // Browser tests for the Accounts page: connecting X through the platform
 // simulator's consent page (Allow and Deny), disconnecting, choosing Facebook
 // Pages after signing in, the platforms not offered yet, the way back to the
-// workspace the connecting started in, and the read-only view of an editor.
+// workspace the connecting started in, Instagram through a Facebook Page, and
+// the read-only view of an editor.
 // Drives Debian's chromium through playwright-core against the real server,
 // with every platform pointed at the simulator.
 import { after, before, describe, test } from 'node:test';
@@ -151,9 +152,11 @@ describe('connecting social accounts', { timeout: 180_000 }, () => {
         assert.equal(await button.isDisabled(), true, `${name} is disabled`);
         assert.match(await button.textContent(), /Coming soon/);
       }
-      for (const name of ['Facebook Pages', 'Instagram', 'LinkedIn', 'YouTube', 'X']) {
+      for (const name of ['Facebook Pages', 'Instagram', 'Instagram (through a Facebook Page)', 'LinkedIn', 'YouTube', 'X']) {
         assert.equal(await platforms.getByRole('button', { name: `Connect ${name}`, exact: true }).isEnabled(), true);
       }
+      const igPage = platforms.getByRole('button', { name: 'Connect Instagram (through a Facebook Page)', exact: true });
+      assert.equal(await igPage.locator('.platform-mark').textContent(), 'I');
       await page.screenshot({ path: `${SHOTS}/accounts-empty.png`, fullPage: true });
 
       // To the simulator's consent page and back.
@@ -323,6 +326,61 @@ describe('connecting social accounts', { timeout: 180_000 }, () => {
       await page.getByRole('status').filter({ hasText: '1 Facebook Page connected.' }).waitFor();
       await row.getByText('Active', { exact: true }).waitFor();
       assert.equal(await row.getByText('Needs reconnecting').count(), 0);
+      assert.equal(await list.getByRole('listitem').count(), 1);
+      assert.deepEqual(unexpected(problems), []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('Instagram through a Facebook Page: choose the linked account; it shows as Instagram', async () => {
+    const { context, page, problems } = await openPage();
+    try {
+      await signInThroughForm(page, owner);
+      const igWs = `Insta ${run}`;
+      await createWorkspace(page, igWs);
+      await openAccounts(page);
+      const connectIg = page.getByRole('button', { name: 'Connect Instagram (through a Facebook Page)', exact: true });
+      await connectIg.click();
+      await page.waitForURL((url) => url.href.startsWith(sim.url));
+      await page.locator('#allow').click();
+      await backOnAccounts(page);
+
+      const picker = page.getByRole('form', { name: 'Choose the Instagram accounts to connect' });
+      await picker.waitFor();
+      await picker.getByText('This Instagram account is linked to a Facebook Page you shared with Post2Share.').waitFor();
+      const boxes = picker.getByRole('checkbox');
+      await boxes.first().waitFor();
+      assert.equal(await boxes.count(), 1, 'only the Page with a linked Instagram account offers one');
+      const box = picker.getByRole('checkbox', { name: /Sim Coffee Roasters/ });
+      assert.match(await picker.locator('.picker-option').first().textContent(), /@simcoffee · Professional account/);
+      await page.screenshot({ path: `${SHOTS}/accounts-pick-instagram.png`, fullPage: true });
+      await page.setViewportSize({ width: 375, height: 812 });
+      await noSideScroll(page, 'the Instagram picker at 375px');
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await box.check();
+      await picker.getByRole('button', { name: 'Connect selected' }).click();
+      await page.getByRole('status').filter({ hasText: '1 Instagram account connected.' }).waitFor();
+
+      const list = page.getByRole('list', { name: 'Connected accounts' });
+      const row = list.getByRole('listitem').filter({ hasText: '@simcoffee' });
+      await row.getByText('Active', { exact: true }).waitFor();
+      assert.match(await row.locator('.account-platform').textContent(), /^Instagram professional account \(through a Facebook Page\)$/);
+      await page.screenshot({ path: `${SHOTS}/accounts-instagram-connected.png`, fullPage: true });
+
+      // Reconnecting goes the same way: through the Facebook dialog and the choice.
+      sql(srv, "UPDATE social_accounts SET status = 'needs_reconnect', status_reason = 'the Page token was refused' WHERE username = 'simcoffee' AND kind = 'business_page'");
+      await page.reload({ waitUntil: 'networkidle' });
+      await row.getByText('Needs reconnecting', { exact: true }).waitFor();
+      await row.getByRole('button', { name: 'Reconnect Sim Coffee Roasters (Instagram)' }).click();
+      await page.waitForURL((url) => url.href.startsWith(sim.url));
+      assert.match(page.url(), /\/dialog\/oauth/, 'the Facebook dialog');
+      await page.locator('#allow').click();
+      await backOnAccounts(page);
+      await picker.getByRole('checkbox', { name: /Sim Coffee Roasters/ }).check();
+      await picker.getByRole('button', { name: 'Connect selected' }).click();
+      await page.getByRole('status').filter({ hasText: '1 Instagram account connected.' }).waitFor();
+      await row.getByText('Active', { exact: true }).waitFor();
       assert.equal(await list.getByRole('listitem').count(), 1);
       assert.deepEqual(unexpected(problems), []);
     } finally {

@@ -1,6 +1,7 @@
 /*
- * test_platform_meta.c - the Facebook Pages and Instagram Login adapters
- * (platform/facebook.c, platform/instagram.c), driven step by step with
+ * test_platform_meta.c - the Facebook Pages, Instagram Login and Instagram
+ * through a Facebook Page adapters (platform/facebook.c, instagram.c,
+ * instagram_fb.c), driven step by step with
  * canned responses: the requests they ask for, the tokens and accounts
  * they return, and how Graph errors are classified.
  */
@@ -176,6 +177,32 @@ static void test_registry(void **state)
     assert_int_equal(plat_instagram.needs_pkce, 0);
     assert_int_equal(plat_instagram.picks_accounts, 0);
     assert_null(plat_instagram.revoke);
+    /* Instagram through a Facebook Page: its own adapter, stored as "instagram". */
+    assert_ptr_equal(plat_find("instagram_fb"), &plat_instagram_fb);
+    assert_string_equal(plat_instagram_fb.id, "instagram_fb");
+    assert_string_equal(plat_instagram_fb.title, "Instagram (through a Facebook Page)");
+    assert_int_equal(plat_instagram_fb.needs_pkce, 0);
+    assert_int_equal(plat_instagram_fb.picks_accounts, 1);
+    assert_non_null(plat_instagram_fb.revoke);
+    assert_string_equal(plat_stored_name(&plat_instagram_fb), "instagram");
+    assert_string_equal(plat_stored_name(&plat_instagram), "instagram");
+    assert_string_equal(plat_stored_name(&plat_facebook), "facebook");
+    assert_null(plat_find("nope"));
+    /* It signs in with the Facebook app. */
+    setup_cfg();
+    assert_ptr_equal(plat_settings(&cfg, "instagram_fb"), &cfg.facebook);
+    assert_ptr_equal(plat_settings(&cfg, "instagram"), &cfg.instagram);
+    /* A stored account's adapter: by platform, and for Instagram by kind. */
+    assert_ptr_equal(plat_for_account("instagram", "business_page"), &plat_instagram_fb);
+    assert_ptr_equal(plat_for_account("instagram", "business"), &plat_instagram);
+    assert_ptr_equal(plat_for_account("instagram", ""), &plat_instagram);
+    assert_ptr_equal(plat_for_account("instagram", NULL), &plat_instagram);
+    assert_ptr_equal(plat_for_account("facebook", "page"), &plat_facebook);
+    assert_ptr_equal(plat_for_account("facebook", "business_page"), &plat_facebook);
+    assert_ptr_equal(plat_for_account("x", "user"), &plat_x);
+    assert_null(plat_for_account("instagram_fb", "business_page")); /* never a stored name */
+    assert_null(plat_for_account("tiktok", "user"));
+    assert_null(plat_for_account(NULL, NULL));
 }
 
 static void test_fb_authorize_url(void **state)
@@ -927,17 +954,448 @@ static void test_ig_refresh(void **state)
     plat_job_free(&job);
 }
 
+/* ---- Instagram through a Facebook Page ---- */
+
+#define IGFB_FIELDS                                                                                \
+    "id,name,access_token,instagram_business_account{id,username,name,profile_picture_url}"
+#define IGFB_FIELDS_BARE "id,name,access_token,instagram_business_account"
+#define IGFB_PERMS_OK                                                                              \
+    "{\"data\":[{\"permission\":\"instagram_basic\",\"status\":\"granted\"},"                      \
+    "{\"permission\":\"pages_show_list\",\"status\":\"granted\"},"                                 \
+    "{\"permission\":\"instagram_content_publish\",\"status\":\"granted\"},"                       \
+    "{\"permission\":\"instagram_manage_insights\",\"status\":\"declined\"}]}"
+
+static void test_igfb_authorize_url(void **state)
+{
+    (void)state;
+    plat_job job;
+    job_start(&job, PJOB_CONNECT, "instagram_fb");
+    assert_ptr_equal(job.pc, &cfg.facebook);
+    char url[PLAT_URL_MAX];
+    assert_int_equal(plat_instagram_fb.authorize_url(&job, "st-3", "", url, sizeof url), 0);
+    /* The Facebook dialog, the Facebook app. */
+    assert_prefix(url, "https://sim.test/facebook/www/v20.0/dialog/oauth?client_id=fb-app-1&");
+    assert_arg(url, "redirect_uri", REDIRECT);
+    assert_arg(url, "state", "st-3");
+    assert_arg(url, "response_type", "code");
+    assert_arg(url, "scope",
+               "instagram_basic,pages_show_list,pages_read_engagement,business_management,"
+               "instagram_content_publish,instagram_manage_comments,instagram_manage_insights");
+    assert_null(strstr(url, FB_SECRET));
+    assert_null(strstr(url, "code_challenge"));
+    char small[40];
+    assert_int_equal(plat_instagram_fb.authorize_url(&job, "st-3", "", small, sizeof small), -1);
+    plat_job_free(&job);
+}
+
+/* Run an Instagram-through-a-Page connect up to the first /me/accounts request. */
+static void igfb_to_accounts(plat_job *job)
+{
+    job_start(job, PJOB_CONNECT, "instagram_fb");
+    assert_int_equal(plat_instagram_fb.connect(job, NULL), PLAT_REQUEST);
+    assert_int_equal(step(plat_instagram_fb.connect, job, 200,
+                          "{\"access_token\":\"SHORT-1\",\"expires_in\":5400}"),
+                     PLAT_REQUEST);
+    assert_int_equal(step(plat_instagram_fb.connect, job, 200,
+                          "{\"access_token\":\"LONG-1\",\"expires_in\":5183944}"),
+                     PLAT_REQUEST);
+    assert_int_equal(step(plat_instagram_fb.connect, job, 200, IGFB_PERMS_OK), PLAT_REQUEST);
+    assert_prefix(job->req.url, "https://sim.test/facebook/graph/v20.0/me/accounts?");
+}
+
+static void test_igfb_connect(void **state)
+{
+    (void)state;
+    plat_job job;
+    job_start(&job, PJOB_CONNECT, "instagram_fb");
+    /* 1: the code, at Graph's token endpoint with the Facebook app. */
+    assert_int_equal(plat_instagram_fb.connect(&job, NULL), PLAT_REQUEST);
+    assert_string_equal(job.req.method, "GET");
+    assert_prefix(job.req.url, "https://sim.test/facebook/graph/v20.0/oauth/access_token?");
+    assert_arg(job.req.url, "client_id", "fb-app-1");
+    assert_arg(job.req.url, "redirect_uri", REDIRECT);
+    assert_arg(job.req.url, "client_secret", FB_SECRET);
+    assert_arg(job.req.url, "code", "AQ-code-123");
+    /* 2: short-lived -> long-lived. */
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200,
+                          "{\"access_token\":\"SHORT-1\",\"token_type\":\"bearer\","
+                          "\"expires_in\":5400}"),
+                     PLAT_REQUEST);
+    assert_prefix(job.req.url, "https://sim.test/facebook/graph/v20.0/oauth/access_token?");
+    assert_arg(job.req.url, "grant_type", "fb_exchange_token");
+    assert_arg(job.req.url, "fb_exchange_token", "SHORT-1");
+    assert_arg(job.req.url, "client_secret", FB_SECRET);
+    /* 3: the permissions granted (no expires_in: about 60 days). */
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200, "{\"access_token\":\"LONG-1\"}"),
+                     PLAT_REQUEST);
+    assert_string_equal(job.tokens.access, "LONG-1");
+    assert_true(job.tokens.access_expires_at == NOW + 60LL * 86400 * 1000);
+    assert_prefix(job.req.url, "https://sim.test/facebook/graph/v20.0/me/permissions?");
+    assert_arg(job.req.url, "access_token", "LONG-1");
+    /* 4: the Pages with their linked Instagram accounts expanded. */
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200, IGFB_PERMS_OK), PLAT_REQUEST);
+    assert_string_equal(job.tokens.scopes,
+                        "instagram_basic,pages_show_list,instagram_content_publish");
+    assert_string_equal(job.req.method, "GET");
+    assert_prefix(job.req.url, "https://sim.test/facebook/graph/v20.0/me/accounts?");
+    assert_arg(job.req.url, "fields", IGFB_FIELDS);
+    assert_arg(job.req.url, "limit", "100");
+    assert_arg(job.req.url, "access_token", "LONG-1");
+    /* First list page: a Page with an Instagram account, one without; a next page. */
+    const char *next = "https://sim.test/facebook/graph/v20.0/me/accounts?access_token=LONG-1"
+                       "&limit=100&after=QVFIUk";
+    char body[2048];
+    snprintf(body, sizeof body,
+             "{\"data\":[{\"id\":\"20150000000000001\",\"name\":\"Sim Coffee Roasters\","
+             "\"access_token\":\"PAGE-TOKEN-1\",\"instagram_business_account\":{"
+             "\"id\":\"17841400000000001\",\"username\":\"simcoffee\",\"name\":\"Sim Coffee\","
+             "\"profile_picture_url\":\"https://cdn.test/ig1.png\"}},"
+             "{\"id\":\"20150000000000002\",\"name\":\"Sim Bike Shop\","
+             "\"access_token\":\"PAGE-TOKEN-2\"}],"
+             "\"paging\":{\"cursors\":{\"before\":\"a\",\"after\":\"QVFIUk\"},\"next\":\"%s\"}}",
+             next);
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200, body), PLAT_REQUEST);
+    assert_string_equal(job.req.url, next);
+    /* Second list page: a numeric id, a null account, the first again; no next. */
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200,
+                          "{\"data\":[{\"id\":\"20150000000000003\",\"name\":\"Third\","
+                          "\"access_token\":\"PAGE-TOKEN-3\",\"instagram_business_account\":{"
+                          "\"id\":17841400000000003,\"username\":\"third\"}},"
+                          "{\"id\":\"20150000000000004\",\"access_token\":\"PAGE-TOKEN-4\","
+                          "\"instagram_business_account\":null},"
+                          "{\"id\":\"20150000000000001\",\"access_token\":\"PAGE-TOKEN-1\","
+                          "\"instagram_business_account\":{\"id\":\"17841400000000001\","
+                          "\"username\":\"simcoffee\"}}]}"),
+                     PLAT_DONE);
+    assert_int_equal(job.naccounts, 2);
+    const plat_account *a = &job.accounts[0];
+    assert_string_equal(a->remote_id, "17841400000000001"); /* the Instagram id, not the Page's */
+    assert_string_equal(a->name, "Sim Coffee");
+    assert_string_equal(a->username, "simcoffee");
+    assert_string_equal(a->avatar_url, "https://cdn.test/ig1.png");
+    assert_string_equal(a->kind, "business_page");
+    assert_int_equal(a->has_own_tokens, 1);
+    assert_string_equal(a->tokens.access, "PAGE-TOKEN-1");
+    assert_true(a->tokens.access_expires_at == 0);
+    assert_string_equal(a->tokens.refresh, "");
+    assert_string_equal(a->tokens.scopes, job.tokens.scopes);
+    a = &job.accounts[1];
+    assert_string_equal(a->remote_id, "17841400000000003");
+    assert_string_equal(a->name, "third"); /* no name: the username */
+    assert_string_equal(a->avatar_url, "");
+    assert_string_equal(a->tokens.access, "PAGE-TOKEN-3");
+    assert_string_equal(job.tokens.access, "LONG-1");
+    plat_job_free(&job);
+}
+
+static void test_igfb_bare_fields(void **state)
+{
+    (void)state;
+    plat_job job;
+    char body[1024];
+    /* Graph refuses the expanded fields: the bare list, then each account's profile. */
+    igfb_to_accounts(&job);
+    graph_error(body, sizeof body, 100, 0,
+                "(#100) Tried accessing nonexisting field (username) on node type "
+                "(instagram_business_account)");
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 400, body), PLAT_REQUEST);
+    assert_prefix(job.req.url, "https://sim.test/facebook/graph/v20.0/me/accounts?");
+    assert_arg(job.req.url, "fields", IGFB_FIELDS_BARE);
+    assert_arg(job.req.url, "access_token", "LONG-1");
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200,
+                          "{\"data\":[{\"id\":\"201\",\"access_token\":\"PT-1\","
+                          "\"instagram_business_account\":{\"id\":\"178001\"}},"
+                          "{\"id\":\"202\",\"access_token\":\"PT-2\"},"
+                          "{\"id\":\"203\",\"access_token\":\"PT-3\","
+                          "\"instagram_business_account\":{\"id\":\"178003\"}}]}"),
+                     PLAT_REQUEST);
+    assert_int_equal(job.naccounts, 2);
+    /* The first profile, read with that account's Page token. */
+    assert_string_equal(job.req.method, "GET");
+    assert_prefix(job.req.url, "https://sim.test/facebook/graph/v20.0/178001?");
+    assert_arg(job.req.url, "fields", "username,name,profile_picture_url");
+    assert_arg(job.req.url, "access_token", "PT-1");
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200,
+                          "{\"username\":\"one\",\"name\":\"One\",\"profile_picture_url\":"
+                          "\"https://cdn.test/1.png\",\"id\":\"178001\"}"),
+                     PLAT_REQUEST);
+    assert_prefix(job.req.url, "https://sim.test/facebook/graph/v20.0/178003?");
+    assert_arg(job.req.url, "access_token", "PT-3");
+    /* A profile with nothing to show: named by its id. */
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200, "{\"id\":\"178003\"}"), PLAT_DONE);
+    assert_string_equal(job.accounts[0].name, "One");
+    assert_string_equal(job.accounts[0].username, "one");
+    assert_string_equal(job.accounts[0].avatar_url, "https://cdn.test/1.png");
+    assert_string_equal(job.accounts[1].name, "Instagram account 178003");
+    assert_string_equal(job.accounts[1].kind, "business_page");
+    plat_job_free(&job);
+
+    /* Expanded fields answered, but without the profile: it is read too. */
+    igfb_to_accounts(&job);
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200,
+                          "{\"data\":[{\"id\":\"201\",\"access_token\":\"PT-1\","
+                          "\"instagram_business_account\":{\"id\":\"178001\"}}]}"),
+                     PLAT_REQUEST);
+    assert_prefix(job.req.url, "https://sim.test/facebook/graph/v20.0/178001?");
+    plat_job_free(&job);
+
+    /* An odd id is encoded as a path segment. */
+    igfb_to_accounts(&job);
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200,
+                          "{\"data\":[{\"id\":\"201\",\"access_token\":\"PT-1\","
+                          "\"instagram_business_account\":{\"id\":\"../x?y\"}}]}"),
+                     PLAT_REQUEST);
+    assert_prefix(job.req.url, "https://sim.test/facebook/graph/v20.0/..%2Fx%3Fy?fields=");
+    plat_job_free(&job);
+
+    /* Other list errors are not retried; nor is a refusal of the bare list. */
+    igfb_to_accounts(&job);
+    graph_error(body, sizeof body, 190, 460, "The session has been invalidated");
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 400, body), PLAT_FAIL);
+    assert_int_equal(job.err.kind, PERR_REVOKED);
+    plat_job_free(&job);
+    igfb_to_accounts(&job);
+    graph_error(body, sizeof body, 100, 0, "Tried accessing nonexisting field");
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 400, body), PLAT_REQUEST);
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 400, body), PLAT_FAIL);
+    assert_int_equal(job.err.kind, PERR_INVALID);
+    assert_string_equal(job.err.code, "100");
+    plat_job_free(&job);
+
+    /* A profile refused for want of a permission. */
+    igfb_to_accounts(&job);
+    step(plat_instagram_fb.connect, &job, 200,
+         "{\"data\":[{\"id\":\"201\",\"access_token\":\"PT-1\","
+         "\"instagram_business_account\":{\"id\":\"178001\"}}]}");
+    graph_error(body, sizeof body, 10, 0, "(#10) Application does not have permission");
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 403, body), PLAT_FAIL);
+    assert_int_equal(job.err.kind, PERR_DENIED);
+    assert_non_null(strstr(job.err.message, "Reading your Instagram account"));
+    assert_null(strstr(job.err.message, "PT-1"));
+    plat_job_free(&job);
+    igfb_to_accounts(&job);
+    step(plat_instagram_fb.connect, &job, 200,
+         "{\"data\":[{\"id\":\"201\",\"access_token\":\"PT-1\","
+         "\"instagram_business_account\":{\"id\":\"178001\"}}]}");
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200, "[1]"), PLAT_FAIL);
+    assert_int_equal(job.err.kind, PERR_PERMANENT);
+    plat_job_free(&job);
+}
+
+static void test_igfb_bounds(void **state)
+{
+    (void)state;
+    plat_job job;
+    /* More linked accounts than fit: PLAT_MAX_ACCOUNTS, each profile read once. */
+    igfb_to_accounts(&job);
+    char body[8192];
+    size_t o = (size_t)snprintf(body, sizeof body, "{\"data\":[");
+    for (int i = 0; i < PLAT_MAX_ACCOUNTS + 4; i++)
+        o += (size_t)snprintf(body + o, sizeof body - o,
+                              "%s{\"id\":\"%d\",\"access_token\":\"T%d\","
+                              "\"instagram_business_account\":{\"id\":\"%d\"}}",
+                              i ? "," : "", 1000 + i, i, 5000 + i);
+    snprintf(body + o, sizeof body - o,
+             "],\"paging\":{\"next\":\"https://sim.test/facebook/graph/v20.0/me/accounts\"}}");
+    int requests = 0;
+    plat_step s = step(plat_instagram_fb.connect, &job, 200, body);
+    while (s == PLAT_REQUEST) {
+        requests++;
+        assert_null(strstr(job.req.url, "/me/accounts"));
+        s = step(plat_instagram_fb.connect, &job, 200, "{\"username\":\"u\"}");
+    }
+    assert_int_equal(s, PLAT_DONE);
+    assert_int_equal(job.naccounts, PLAT_MAX_ACCOUNTS);
+    assert_int_equal(requests, PLAT_MAX_ACCOUNTS);
+    assert_string_equal(job.accounts[PLAT_MAX_ACCOUNTS - 1].remote_id, "5015");
+    plat_job_free(&job);
+
+    /* A list that never ends: at most 5 list requests. */
+    igfb_to_accounts(&job);
+    requests = 1;
+    const char *endless = "{\"data\":[],\"paging\":{\"next\":\"https://sim.test/facebook/graph/"
+                          "v20.0/me/accounts?after=x\"}}";
+    while ((s = step(plat_instagram_fb.connect, &job, 200, endless)) == PLAT_REQUEST)
+        requests++;
+    assert_int_equal(s, PLAT_FAIL);
+    assert_int_equal(requests, 5);
+    assert_string_equal(job.err.code, "no_pages");
+    plat_job_free(&job);
+
+    /* paging.next elsewhere than the API host is not followed (it carries the token). */
+    igfb_to_accounts(&job);
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200,
+                          "{\"data\":[],\"paging\":{\"next\":\"https://evil.test/facebook/graph/"
+                          "v20.0/me/accounts?access_token=LONG-1\"}}"),
+                     PLAT_FAIL);
+    assert_string_equal(job.err.code, "bad_paging");
+    assert_null(strstr(job.err.message, "LONG-1"));
+    plat_job_free(&job);
+}
+
+static void test_igfb_refused(void **state)
+{
+    (void)state;
+    plat_job job;
+    /* Publishing declined in the dialog. */
+    job_start(&job, PJOB_CONNECT, "instagram_fb");
+    plat_instagram_fb.connect(&job, NULL);
+    step(plat_instagram_fb.connect, &job, 200, "{\"access_token\":\"S\"}");
+    step(plat_instagram_fb.connect, &job, 200, "{\"access_token\":\"L\"}");
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200,
+                          "{\"data\":[{\"permission\":\"pages_show_list\",\"status\":\"granted\"},"
+                          "{\"permission\":\"instagram_basic\",\"status\":\"granted\"},"
+                          "{\"permission\":\"instagram_content_publish\",\"status\":"
+                          "\"declined\"}]}"),
+                     PLAT_FAIL);
+    assert_int_equal(job.err.kind, PERR_DENIED);
+    assert_string_equal(job.err.code, "permission_declined");
+    assert_non_null(strstr(job.err.message, "instagram_content_publish"));
+    plat_job_free(&job);
+    /* ... or the Instagram account cannot be seen at all. */
+    job_start(&job, PJOB_CONNECT, "instagram_fb");
+    plat_instagram_fb.connect(&job, NULL);
+    step(plat_instagram_fb.connect, &job, 200, "{\"access_token\":\"S\"}");
+    step(plat_instagram_fb.connect, &job, 200, "{\"access_token\":\"L\"}");
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200,
+                          "{\"data\":[{\"permission\":\"pages_show_list\",\"status\":\"granted\"},"
+                          "{\"permission\":\"instagram_content_publish\",\"status\":"
+                          "\"granted\"}]}"),
+                     PLAT_FAIL);
+    assert_non_null(strstr(job.err.message, "'instagram_basic'"));
+    plat_job_free(&job);
+
+    /* Pages, none with an Instagram account. */
+    igfb_to_accounts(&job);
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200,
+                          "{\"data\":[{\"id\":\"1\",\"access_token\":\"P1\"},{\"id\":\"2\","
+                          "\"access_token\":\"P2\",\"instagram_business_account\":null}]}"),
+                     PLAT_FAIL);
+    assert_int_equal(job.err.kind, PERR_DENIED);
+    assert_string_equal(job.err.code, "no_instagram_account");
+    assert_non_null(
+        strstr(job.err.message, "none of your Pages has an Instagram professional account linked"));
+    plat_job_free(&job);
+
+    /* No Pages at all. */
+    igfb_to_accounts(&job);
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200, "{\"data\":[]}"), PLAT_FAIL);
+    assert_int_equal(job.err.kind, PERR_DENIED);
+    assert_string_equal(job.err.code, "no_pages");
+    plat_job_free(&job);
+
+    /* The Page with the Instagram account gives no Page token (no role to post). */
+    igfb_to_accounts(&job);
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200,
+                          "{\"data\":[{\"id\":\"1\",\"instagram_business_account\":{\"id\":\"9\","
+                          "\"username\":\"u\"}},{\"id\":\"2\",\"access_token\":\"P2\"}]}"),
+                     PLAT_FAIL);
+    assert_int_equal(job.err.kind, PERR_DENIED);
+    assert_string_equal(job.err.code, "no_page_role");
+    plat_job_free(&job);
+
+    /* Answers we cannot read. */
+    igfb_to_accounts(&job);
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200, "<html>"), PLAT_FAIL);
+    assert_int_equal(job.err.kind, PERR_PERMANENT);
+    plat_job_free(&job);
+    job_start(&job, PJOB_CONNECT, "instagram_fb");
+    plat_instagram_fb.connect(&job, NULL);
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 200, "{}"), PLAT_FAIL);
+    assert_int_equal(job.err.kind, PERR_PERMANENT);
+    plat_job_free(&job);
+
+    /* A refused code, classified and cleaned like any Graph error. */
+    char body[512];
+    job_start(&job, PJOB_CONNECT, "instagram_fb");
+    plat_instagram_fb.connect(&job, NULL);
+    graph_error(body, sizeof body, 100, 36009, "This authorization code AQ-code-123 was used.");
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 400, body), PLAT_FAIL);
+    assert_int_equal(job.err.kind, PERR_INVALID);
+    assert_string_equal(job.err.code, "100/36009");
+    assert_null(strstr(job.err.message, "AQ-code-123"));
+    plat_job_free(&job);
+    job_start(&job, PJOB_CONNECT, "instagram_fb");
+    plat_instagram_fb.connect(&job, NULL);
+    graph_error(body, sizeof body, 1, 0, "Error validating client secret.");
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 400, body), PLAT_FAIL);
+    assert_non_null(strstr(job.err.message, "Facebook client secret"));
+    plat_job_free(&job);
+    job_start(&job, PJOB_CONNECT, "instagram_fb");
+    plat_instagram_fb.connect(&job, NULL);
+    assert_int_equal(step(plat_instagram_fb.connect, &job, 0, ""), PLAT_FAIL);
+    assert_int_equal(job.err.kind, PERR_TRANSIENT);
+    plat_job_free(&job);
+}
+
+static void test_igfb_refresh_revoke(void **state)
+{
+    (void)state;
+    plat_job job;
+    /* A Page token does not expire: nothing to renew, no request. */
+    job_start(&job, PJOB_REFRESH, "instagram_fb");
+    snprintf(job.in.access, sizeof job.in.access, "PAGE-TOKEN-1");
+    assert_int_equal(plat_instagram_fb.refresh(&job, NULL), PLAT_DONE);
+    assert_string_equal(job.tokens.access, "PAGE-TOKEN-1");
+    assert_true(job.tokens.access_expires_at == 0);
+    assert_string_equal(job.req.url, "");
+    plat_job_free(&job);
+    /* No token stored. */
+    job_start(&job, PJOB_REFRESH, "instagram_fb");
+    assert_int_equal(plat_instagram_fb.refresh(&job, NULL), PLAT_FAIL);
+    assert_int_equal(job.err.kind, PERR_REVOKED);
+    plat_job_free(&job);
+    /* A user token that expires is exchanged again; an expired one cannot be. */
+    job_start(&job, PJOB_REFRESH, "instagram_fb");
+    snprintf(job.in.access, sizeof job.in.access, "LONG-OLD");
+    job.in.access_expires_at = NOW + 86400000LL;
+    assert_int_equal(plat_instagram_fb.refresh(&job, NULL), PLAT_REQUEST);
+    assert_arg(job.req.url, "grant_type", "fb_exchange_token");
+    assert_arg(job.req.url, "fb_exchange_token", "LONG-OLD");
+    assert_int_equal(step(plat_instagram_fb.refresh, &job, 200,
+                          "{\"access_token\":\"LONG-NEW\",\"expires_in\":100}"),
+                     PLAT_DONE);
+    assert_true(job.tokens.access_expires_at == NOW + 100000);
+    plat_job_free(&job);
+    job_start(&job, PJOB_REFRESH, "instagram_fb");
+    snprintf(job.in.access, sizeof job.in.access, "LONG-OLD");
+    job.in.access_expires_at = NOW - 1;
+    assert_int_equal(plat_instagram_fb.refresh(&job, NULL), PLAT_FAIL);
+    assert_int_equal(job.err.kind, PERR_REVOKED);
+    plat_job_free(&job);
+
+    /* Revoking a Page token: nothing is sent (it would remove the app for the user). */
+    job_start(&job, PJOB_REVOKE, "instagram_fb");
+    snprintf(job.in.access, sizeof job.in.access, "PAGE-TOKEN-1");
+    assert_int_equal(plat_instagram_fb.revoke(&job, NULL), PLAT_DONE);
+    assert_string_equal(job.req.url, "");
+    plat_job_free(&job);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_registry),          cmocka_unit_test(test_fb_authorize_url),
-        cmocka_unit_test(test_fb_connect),        cmocka_unit_test(test_fb_paging_bounds),
-        cmocka_unit_test(test_fb_pages_refused),  cmocka_unit_test(test_fb_url_too_long),
-        cmocka_unit_test(test_fb_error_classes),  cmocka_unit_test(test_fb_error_details),
-        cmocka_unit_test(test_fb_refresh),        cmocka_unit_test(test_fb_revoke),
-        cmocka_unit_test(test_ig_authorize_url),  cmocka_unit_test(test_ig_connect),
-        cmocka_unit_test(test_ig_connect_shapes), cmocka_unit_test(test_ig_errors),
+        cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_fb_authorize_url),
+        cmocka_unit_test(test_fb_connect),
+        cmocka_unit_test(test_fb_paging_bounds),
+        cmocka_unit_test(test_fb_pages_refused),
+        cmocka_unit_test(test_fb_url_too_long),
+        cmocka_unit_test(test_fb_error_classes),
+        cmocka_unit_test(test_fb_error_details),
+        cmocka_unit_test(test_fb_refresh),
+        cmocka_unit_test(test_fb_revoke),
+        cmocka_unit_test(test_ig_authorize_url),
+        cmocka_unit_test(test_ig_connect),
+        cmocka_unit_test(test_ig_connect_shapes),
+        cmocka_unit_test(test_ig_errors),
         cmocka_unit_test(test_ig_refresh),
+        cmocka_unit_test(test_igfb_authorize_url),
+        cmocka_unit_test(test_igfb_connect),
+        cmocka_unit_test(test_igfb_bare_fields),
+        cmocka_unit_test(test_igfb_bounds),
+        cmocka_unit_test(test_igfb_refused),
+        cmocka_unit_test(test_igfb_refresh_revoke),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

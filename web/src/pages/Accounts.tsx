@@ -28,6 +28,8 @@ import { Icon, WithWorkspace } from './Sections';
 const PLATFORM_LABEL: Readonly<Record<string, string>> = {
   facebook: 'Facebook',
   instagram: 'Instagram',
+  // Instagram through a Facebook Page: a way of connecting; its accounts are 'instagram'.
+  instagram_fb: 'Instagram',
   linkedin: 'LinkedIn',
   youtube: 'YouTube',
   x: 'X',
@@ -40,9 +42,21 @@ export function platformLabel(id: string | null | undefined): string {
   return PLATFORM_LABEL[id] ?? id;
 }
 
+/** The kind of an Instagram account connected through a Facebook Page. */
+const KIND_THROUGH_PAGE = 'business_page';
+
+/**
+ * The platform id to connect an account again with: Instagram accounts come
+ * through Instagram Login ('instagram') or through a Facebook Page ('instagram_fb').
+ */
+function connectIdOf(account: { platform: string; kind: string | null }): string {
+  return account.platform === 'instagram' && account.kind === KIND_THROUGH_PAGE ? 'instagram_fb' : account.platform;
+}
+
 const KIND_LABEL: Readonly<Record<string, string>> = {
   page: 'Page',
   business: 'Professional account',
+  business_page: 'Professional account',
   creator: 'Creator account',
   profile: 'Profile',
   user: 'Profile',
@@ -299,9 +313,16 @@ function PendingPicker({
   }, []);
 
   const offered: OfferedAccount[] = data?.accounts ?? [];
-  const pages = platform === 'facebook' || (offered.length > 0 && offered.every((a) => a.kind === 'page'));
-  const things = pages ? 'Pages' : 'accounts';
-  const title = pages ? 'Choose the Facebook Pages to connect' : 'Choose the accounts to connect';
+  const instagram =
+    platform === 'instagram_fb' || (platform === null && offered.length > 0 && offered.every((a) => a.kind === KIND_THROUGH_PAGE));
+  const pages = !instagram && (platform === 'facebook' || (offered.length > 0 && offered.every((a) => a.kind === 'page')));
+  const things = pages ? 'Pages' : instagram ? 'Instagram accounts' : 'accounts';
+  const title = pages
+    ? 'Choose the Facebook Pages to connect'
+    : instagram
+      ? 'Choose the Instagram accounts to connect'
+      : 'Choose the accounts to connect';
+  const one = offered.length === 1;
 
   const onSubmit = submit(async () => {
     if (chosen.size === 0) throw invalid('remote_ids', `Choose at least one of the ${things}, or cancel.`);
@@ -347,9 +368,20 @@ function PendingPicker({
       ) : (
         <>
           <p class="muted">
-            {platformLabel(platform === null && pages ? 'facebook' : platform)} shared {offered.length === 1 ? 'this' : 'these'}{' '}
-            {offered.length === 1 ? things.replace(/s$/, '') : things} with {PRODUCT_NAME}. Only the ones you tick are
-            connected to {workspace.name}; you can connect more later.
+            {instagram ? (
+              <>
+                {one
+                  ? 'This Instagram account is linked to a Facebook Page'
+                  : 'These Instagram accounts are linked to Facebook Pages'}{' '}
+                you shared with {PRODUCT_NAME}.
+              </>
+            ) : (
+              <>
+                {platformLabel(platform === null && pages ? 'facebook' : platform)} shared {one ? 'this' : 'these'}{' '}
+                {one ? things.replace(/s$/, '') : things} with {PRODUCT_NAME}.
+              </>
+            )}{' '}
+            Only the ones you tick are connected to {workspace.name}; you can connect more later.
           </p>
           {!message && <FormError error={error} />}
           <fieldset
@@ -399,7 +431,7 @@ function PendingPicker({
               type="button"
               class="button button-secondary"
               disabled={busy}
-              onClick={() => onClose(`No ${platform === 'facebook' || pages ? 'Facebook Pages' : 'accounts'} were connected.`)}
+              onClick={() => onClose(`No ${pages ? 'Facebook Pages' : things} were connected.`)}
             >
               Cancel
             </button>
@@ -433,6 +465,7 @@ function AccountRow({
   const label = platformLabel(account.platform);
   const user = handle(account.username);
   const kind = kindLabel(account.kind);
+  const via = account.kind === KIND_THROUGH_PAGE ? ' (through a Facebook Page)' : '';
   const canReconnect = platform === null || (platform.available && !platform.coming_soon);
   const when =
     account.status === 'disconnected' ? (
@@ -456,7 +489,10 @@ function AccountRow({
                 {' · '}
               </>
             )}
-            <span class="account-platform">{kind && kind !== 'Profile' ? `${label} ${kind.toLowerCase()}` : label}</span>
+            <span class="account-platform">
+              {kind && kind !== 'Profile' ? `${label} ${kind.toLowerCase()}` : label}
+              {via}
+            </span>
             {' · '}
             {when}
           </p>
@@ -485,7 +521,7 @@ function AccountRow({
               title={canReconnect ? undefined : `${label} is not set up on this server`}
               onClick={onReconnect}
             >
-              {connecting === account.platform ? 'Opening…' : 'Reconnect'}
+              {connecting === connectIdOf(account) ? 'Opening…' : 'Reconnect'}
             </button>
           )}
           {account.status !== 'disconnected' && (
@@ -674,11 +710,11 @@ function AccountsBody({
                 account={a}
                 workspace={workspace}
                 admin={admin}
-                platform={platformOf(a.platform)}
+                platform={platformOf(connectIdOf(a))}
                 connecting={connect.busy}
                 onReconnect={() => {
                   setRowError(null);
-                  void connect.start(a.platform, 'list');
+                  void connect.start(connectIdOf(a), 'list');
                 }}
                 onDisconnect={async () => {
                   setRowError(null);
