@@ -25,12 +25,12 @@
 
 /* The outcome of an OAuth callback. */
 typedef struct acct_result {
-    int64_t workspace_id;  /* where the browser goes back to (0 if unknown) */
-    int ok;                /* 1: accounts connected (or waiting to be chosen) */
-    int64_t pending_id;    /* > 0: the user must choose accounts (Facebook Pages) */
-    int connected;         /* accounts stored */
-    char code[64];         /* error code when !ok ("denied", "state_expired", ...) */
-    char message[700];     /* for people */
+    int64_t workspace_id; /* where the browser goes back to (0 if unknown) */
+    int ok;               /* 1: accounts connected (or waiting to be chosen) */
+    int64_t pending_id;   /* > 0: the user must choose accounts (Facebook Pages) */
+    int connected;        /* accounts stored */
+    char code[64];        /* error code when !ok ("denied", "state_expired", ...) */
+    char message[700];    /* for people */
 } acct_result;
 
 /* Platforms the product knows: [{id, name, available, coming_soon}]. */
@@ -41,9 +41,9 @@ json_t *acct_platforms(const app *a);
  * APP_EINVAL (message in err) if the platform is unknown, coming soon, or
  * not set up on this server.
  */
-app_err acct_connect_start(const app *a, int64_t session_id, int64_t user_id,
-                           int64_t workspace_id, const char *platform, char *url, size_t urllen,
-                           char *err, size_t errlen);
+app_err acct_connect_start(const app *a, int64_t session_id, int64_t user_id, int64_t workspace_id,
+                           const char *platform, char *url, size_t urllen, char *err,
+                           size_t errlen);
 
 /*
  * Finish connecting from the callback's query: state, code, or error and
@@ -54,14 +54,15 @@ app_err acct_connect_finish(const app *a, const actor *who, int64_t session_id,
                             const char *platform, const char *state, const char *code,
                             const char *error, const char *error_description, acct_result *out);
 
-/* Accounts waiting to be chosen: {platform, accounts:[{remote_id,name,username,avatar_url,kind}]}. */
+/* Accounts waiting to be chosen: {platform, accounts:[{remote_id,name,username,avatar_url,kind}]}.
+ */
 app_err acct_pending_get(const app *a, int64_t user_id, int64_t workspace_id, int64_t pending_id,
                          json_t **out);
 
 /* Connect the chosen ones (remote ids); *n receives how many. */
 app_err acct_pending_choose(const app *a, const actor *who, int64_t workspace_id,
-                            int64_t pending_id, const char *const *remote_ids, size_t nids,
-                            int *n, char *err, size_t errlen);
+                            int64_t pending_id, const char *const *remote_ids, size_t nids, int *n,
+                            char *err, size_t errlen);
 
 /*
  * Refresh an account's tokens now (force) or only if they expire within

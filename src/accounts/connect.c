@@ -53,9 +53,8 @@ static void redirect_uri(const app *a, const char *platform, char *out, size_t o
     snprintf(out, outlen, "%s/api/v1/oauth/%s/callback", a->cfg->public_url, platform);
 }
 
-app_err acct_connect_start(const app *a, int64_t session_id, int64_t user_id,
-                           int64_t workspace_id, const char *platform, char *url, size_t urllen,
-                           char *err, size_t errlen)
+app_err acct_connect_start(const app *a, int64_t session_id, int64_t user_id, int64_t workspace_id,
+                           const char *platform, char *url, size_t urllen, char *err, size_t errlen)
 {
     const plat_ops *ops = plat_find(platform);
     const platform_cfg *pc = plat_settings(a->cfg, platform);
@@ -88,8 +87,8 @@ app_err acct_connect_start(const app *a, int64_t session_id, int64_t user_id,
     snprintf(ctx, sizeof ctx, "oauth_states:%s:verifier", state_hash);
     app_err e = vault_seal(a->keys, ctx, verifier, &venc, &kv);
     if (e == APP_OK)
-        e = store_oauth_state_create(a->db, state_hash, session_id, user_id, workspace_id,
-                                     platform, venc, kv, now, now + ACCT_STATE_TTL_MS);
+        e = store_oauth_state_create(a->db, state_hash, session_id, user_id, workspace_id, platform,
+                                     venc, kv, now, now + ACCT_STATE_TTL_MS);
     free(venc);
     sodium_memzero(verifier, sizeof verifier);
     if (e != APP_OK) {
@@ -113,9 +112,8 @@ app_err acct_connect_start(const app *a, int64_t session_id, int64_t user_id,
  * Seal and store one account with its tokens in one transaction.  platform
  * is the stored name (plat_stored_name: "instagram" for instagram_fb).
  */
-static app_err store_one(const app *a, const actor *who, int64_t workspace_id,
-                         const char *platform, const plat_account *acc, const plat_tokens *t,
-                         int64_t *id)
+static app_err store_one(const app *a, const actor *who, int64_t workspace_id, const char *platform,
+                         const plat_account *acc, const plat_tokens *t, int64_t *id)
 {
     db_conn *c = db_acquire(a->db, 5000);
     if (c == NULL)
@@ -124,9 +122,9 @@ static app_err store_one(const app *a, const actor *who, int64_t workspace_id,
     int created = 0, kv = 0, kv2 = 0;
     char *aenc = NULL, *renc = NULL;
     char ctx[128];
-    store_account_in in = {platform,        acc->remote_id, acc->kind,
-                           acc->name,       acc->username,  acc->avatar_url,
-                           t->scopes,       t->access_expires_at, t->refresh_expires_at};
+    store_account_in in = {platform,  acc->remote_id,       acc->kind,
+                           acc->name, acc->username,        acc->avatar_url,
+                           t->scopes, t->access_expires_at, t->refresh_expires_at};
     app_err e = db_begin(c, DB_WRITE);
     if (e == APP_OK)
         e = store_account_upsert(c, who, workspace_id, &in, now, id, &created);
@@ -262,8 +260,8 @@ app_err acct_connect_finish(const app *a, const actor *who, int64_t session_id,
         snprintf(msg, sizeof msg, "%s was not connected: %s", ops->title, job.err.message);
         fail(out, job.err.kind == PERR_DENIED ? "denied" : "platform_error", msg);
         log_event(&a->log, LOG_WARN, "connect failed",
-                  json_pack("{s:s, s:s, s:i}", "platform", platform, "code", job.err.code,
-                            "status", job.err.http_status));
+                  json_pack("{s:s, s:s, s:i}", "platform", platform, "code", job.err.code, "status",
+                            job.err.http_status));
         plat_job_free(&job);
         store_oauth_state_clear(&st);
         sodium_memzero(&job, sizeof job);
@@ -319,8 +317,8 @@ app_err acct_connect_finish(const app *a, const actor *who, int64_t session_id,
 }
 
 /* Open the pending list of a state: JSON array with tokens (caller frees and wipes). */
-static app_err open_pending(const app *a, int64_t user_id, int64_t workspace_id,
-                            int64_t pending_id, json_t **arr)
+static app_err open_pending(const app *a, int64_t user_id, int64_t workspace_id, int64_t pending_id,
+                            json_t **arr)
 {
     store_oauth_state st;
     app_err e = store_oauth_state_pending(a->db, pending_id, user_id, clock_now_ms(), &st);
@@ -353,12 +351,11 @@ app_err acct_pending_get(const app *a, int64_t user_id, int64_t workspace_id, in
     json_t *v;
     json_array_foreach(arr, i, v)
     {
-        json_array_append_new(list, json_pack("{s:O, s:O, s:O, s:O, s:O}", "remote_id",
-                                              json_object_get(v, "remote_id"), "name",
-                                              json_object_get(v, "name"), "username",
-                                              json_object_get(v, "username"), "avatar_url",
-                                              json_object_get(v, "avatar_url"), "kind",
-                                              json_object_get(v, "kind")));
+        json_array_append_new(
+            list, json_pack("{s:O, s:O, s:O, s:O, s:O}", "remote_id",
+                            json_object_get(v, "remote_id"), "name", json_object_get(v, "name"),
+                            "username", json_object_get(v, "username"), "avatar_url",
+                            json_object_get(v, "avatar_url"), "kind", json_object_get(v, "kind")));
     }
     json_decref(arr);
     *out = json_pack("{s:I, s:o}", "id", (json_int_t)pending_id, "accounts", list);
@@ -366,8 +363,8 @@ app_err acct_pending_get(const app *a, int64_t user_id, int64_t workspace_id, in
 }
 
 app_err acct_pending_choose(const app *a, const actor *who, int64_t workspace_id,
-                            int64_t pending_id, const char *const *remote_ids, size_t nids,
-                            int *n, char *err, size_t errlen)
+                            int64_t pending_id, const char *const *remote_ids, size_t nids, int *n,
+                            char *err, size_t errlen)
 {
     *n = 0;
     json_t *arr = NULL;

@@ -71,9 +71,8 @@ static app_err write_tokens(const app *a, int64_t id, const plat_tokens *t, cons
             e = db_begin(c, DB_WRITE);
             if (e == APP_OK)
                 e = store_account_set_tokens(c, id, kv, aenc, renc, t->access_expires_at,
-                                             t->refresh_expires_at,
-                                             t->scopes[0] ? t->scopes : NULL, clock_now_ms(),
-                                             owner);
+                                             t->refresh_expires_at, t->scopes[0] ? t->scopes : NULL,
+                                             clock_now_ms(), owner);
             if (e == APP_OK)
                 e = db_commit(c);
             db_release(c);
@@ -132,8 +131,7 @@ app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed
         nanosleep(&ts, NULL);
         store_account cur;
         if (store_account_get(a->db, account_id, &cur) == APP_OK) {
-            int done = cur.token_issued_at != issued_before ||
-                       strcmp(cur.status, "active") != 0;
+            int done = cur.token_issued_at != issued_before || strcmp(cur.status, "active") != 0;
             store_account_clear(&cur);
             if (done) {
                 store_account_clear(&acc);
@@ -231,8 +229,8 @@ app_err acct_disconnect(const app *a, const actor *who, int64_t workspace_id, in
         plat_job_init(&job, PJOB_REVOKE, a->cfg, ops->id);
         if (open_tokens(a, &acc, &job.in) == 0 && plat_run(&job, ops->revoke, 3) != PLAT_DONE)
             log_event(&a->log, LOG_WARN, "revocation at the platform failed",
-                      json_pack("{s:I, s:s, s:s}", "account_id", (json_int_t)account_id,
-                                "platform", acc.platform, "code", job.err.code));
+                      json_pack("{s:I, s:s, s:s}", "account_id", (json_int_t)account_id, "platform",
+                                acc.platform, "code", job.err.code));
         sodium_memzero(&job.in, sizeof job.in);
         plat_job_free(&job);
     }

@@ -39,9 +39,9 @@ void api_accounts_connect(http_req *req)
     if (v_string(req, "platform", 1, 1, 20, 0, &platform) != 0)
         return;
     char url[PLAT_URL_MAX * 2], err[256];
-    app_err e = acct_connect_start(req->app, req->auth.session_id, req->auth.user_id,
-                                   req->auth.workspace_id, platform, url, sizeof url, err,
-                                   sizeof err);
+    app_err e =
+        acct_connect_start(req->app, req->auth.session_id, req->auth.user_id,
+                           req->auth.workspace_id, platform, url, sizeof url, err, sizeof err);
     if (e == APP_EINVAL) {
         http_reply_error(req, 400, "invalid_field", err, "platform");
         return;
@@ -105,8 +105,8 @@ void api_oauth_callback(http_req *req)
         }
     }
     log_event(&req->app->log, r.ok ? LOG_INFO : LOG_WARN, "connect finished",
-              json_pack("{s:s, s:b, s:s, s:i}", "platform", platform != NULL ? platform : "",
-                        "ok", r.ok, "code", r.code, "connected", r.connected));
+              json_pack("{s:s, s:b, s:s, s:i}", "platform", platform != NULL ? platform : "", "ok",
+                        r.ok, "code", r.code, "connected", r.connected));
     back_to_app(req, &r);
 }
 
@@ -114,9 +114,9 @@ void api_accounts_pending_get(http_req *req)
 {
     int64_t id = guard_parse_id(http_param(req, "pending_id"));
     json_t *out = NULL;
-    app_err e = id > 0 ? acct_pending_get(req->app, req->auth.user_id, req->auth.workspace_id, id,
-                                          &out)
-                       : APP_ENOTFOUND;
+    app_err e =
+        id > 0 ? acct_pending_get(req->app, req->auth.user_id, req->auth.workspace_id, id, &out)
+               : APP_ENOTFOUND;
     if (e != APP_OK) {
         api_fail(req, e == APP_EINVAL ? APP_ENOTFOUND : e, "choice of accounts");
         return;
@@ -162,8 +162,9 @@ void api_accounts_pending_choose(http_req *req)
     }
     json_t *items = NULL;
     store_account_list(req->app->db, req->auth.workspace_id, &items);
-    http_reply_json(req, 200, json_pack("{s:i, s:o}", "connected", connected, "items",
-                                        items != NULL ? items : json_array()));
+    http_reply_json(req, 200,
+                    json_pack("{s:i, s:o}", "connected", connected, "items",
+                              items != NULL ? items : json_array()));
 }
 
 void api_account_refresh(http_req *req)
@@ -197,8 +198,7 @@ void api_account_refresh(http_req *req)
         req->retry_after = 30;
         http_reply_error(req, 503, "busy", err[0] ? err : "try again in a moment", NULL);
     } else {
-        http_reply_error(req, 502, "platform_refused", err[0] ? err : "the platform refused",
-                         NULL);
+        http_reply_error(req, 502, "platform_refused", err[0] ? err : "the platform refused", NULL);
     }
 }
 
@@ -207,8 +207,8 @@ void api_account_delete(http_req *req)
     int64_t id = guard_parse_id(http_param(req, "account_id"));
     actor who;
     http_actor(req, &who);
-    app_err e = id > 0 ? acct_disconnect(req->app, &who, req->auth.workspace_id, id)
-                       : APP_ENOTFOUND;
+    app_err e =
+        id > 0 ? acct_disconnect(req->app, &who, req->auth.workspace_id, id) : APP_ENOTFOUND;
     if (e != APP_OK) {
         api_fail(req, e, "account");
         return;

@@ -62,8 +62,8 @@ static const route table[] = {
      PERM_WS_CONNECT, KiB(8), ROUTE_JSON | ROUTE_BROWSER},
     {"POST", "/api/v1/workspaces/{id}/accounts/{account_id}/refresh", api_account_refresh,
      PERM_WS_CONNECT, KiB(1), ROUTE_JSON},
-    {"DELETE", "/api/v1/workspaces/{id}/accounts/{account_id}", api_account_delete,
-     PERM_WS_CONNECT, 0, 0},
+    {"DELETE", "/api/v1/workspaces/{id}/accounts/{account_id}", api_account_delete, PERM_WS_CONNECT,
+     0, 0},
 };
 
 const route *api_routes(size_t *count)

@@ -48,11 +48,11 @@ typedef struct config {
     int session_idle_hours; /* a session unused this long ends */
     int session_max_days;   /* a session ends this long after sign-in */
     int refresh_interval_s; /* how often the token refresher looks for work (s) */
-    platform_cfg facebook;             /* Facebook Pages (Facebook Login) */
-    platform_cfg instagram;            /* Instagram Login */
-    platform_cfg linkedin;             /* LinkedIn members */
-    platform_cfg google;               /* YouTube (Google OAuth) */
-    platform_cfg x;                    /* X */
+    platform_cfg facebook;  /* Facebook Pages (Facebook Login) */
+    platform_cfg instagram; /* Instagram Login */
+    platform_cfg linkedin;  /* LinkedIn members */
+    platform_cfg google;    /* YouTube (Google OAuth) */
+    platform_cfg x;         /* X */
     int public_url_derived; /* public_url was derived from listen, not set */
 } config;
 

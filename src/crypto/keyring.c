@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 struct keyring {
-    pthread_mutex_t mu;                /* guards everything below */
-    char path[CFG_PATH_MAX];           /* key file, "" when keys come from the environment */
-    int n;                             /* keys held */
-    int version[KEYRING_MAX];          /* their versions, newest first */
-    unsigned char *keys;               /* n * KEY_BYTES in guarded memory */
+    pthread_mutex_t mu;       /* guards everything below */
+    char path[CFG_PATH_MAX];  /* key file, "" when keys come from the environment */
+    int n;                    /* keys held */
+    int version[KEYRING_MAX]; /* their versions, newest first */
+    unsigned char *keys;      /* n * KEY_BYTES in guarded memory */
 };
 
 /* Parse "HEX" into key; 0 or -1. */

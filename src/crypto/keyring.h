@@ -17,7 +17,7 @@
 #include "core/config.h"
 #include "core/err.h"
 
-#define KEY_BYTES 32
+#define KEY_BYTES   32
 #define KEYRING_MAX 16
 
 typedef struct keyring keyring;

@@ -6,10 +6,9 @@
 #include <string.h>
 
 #define NONCE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
-#define TAG crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define TAG   crypto_aead_xchacha20poly1305_ietf_ABYTES
 
-app_err vault_seal(keyring *k, const char *context, const char *plaintext, char **out,
-                   int *version)
+app_err vault_seal(keyring *k, const char *context, const char *plaintext, char **out, int *version)
 {
     *out = NULL;
     size_t pl = strlen(plaintext);
@@ -46,8 +45,8 @@ app_err vault_open(keyring *k, const char *context, const char *sealed, int vers
     if (bin == NULL)
         return APP_ENOMEM;
     size_t blen = 0;
-    if (sodium_base642bin(bin, sl, sealed, sl, NULL, &blen, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+    if (sodium_base642bin(bin, sl, sealed, sl, NULL, &blen, NULL, sodium_base64_VARIANT_ORIGINAL) !=
+            0 ||
         blen < NONCE + TAG) {
         free(bin);
         return APP_EINVAL;

@@ -10,7 +10,7 @@
 
 /* Content-Security-Policy: no inline script or style, no framing. */
 #define CSP                                                                                        \
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https:; "        \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https:; " \
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "                 \
     "frame-ancestors 'none'"
 

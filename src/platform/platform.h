@@ -23,9 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PLAT_URL_MAX 2048
-#define PLAT_TOKEN_MAX 4096
-#define PLAT_MAX_HEADERS 8
+#define PLAT_URL_MAX      2048
+#define PLAT_TOKEN_MAX    4096
+#define PLAT_MAX_HEADERS  8
 #define PLAT_MAX_ACCOUNTS 16
 
 /* What an adapter asks for next. */
@@ -45,10 +45,10 @@ typedef enum plat_err_kind {
 
 typedef struct plat_error {
     plat_err_kind kind;
-    int http_status;       /* the platform's status, 0 if none */
-    char code[64];         /* the platform's own code ("190/463", "invalid_grant") */
-    char message[512];     /* for people, in plain words */
-    int64_t retry_at_ms;   /* PERR_RATE_LIMITED: when to try again (0 unknown) */
+    int http_status;     /* the platform's status, 0 if none */
+    char code[64];       /* the platform's own code ("190/463", "invalid_grant") */
+    char message[512];   /* for people, in plain words */
+    int64_t retry_at_ms; /* PERR_RATE_LIMITED: when to try again (0 unknown) */
 } plat_error;
 
 /* One HTTP request. body is owned by the job (freed by plat_job_reset). */
@@ -63,19 +63,19 @@ typedef struct plat_request {
 
 /* One HTTP response as the adapter sees it. */
 typedef struct plat_response {
-    int status;                 /* 0 = no answer (network failure) */
-    const char *body;           /* NUL-terminated */
+    int status;       /* 0 = no answer (network failure) */
+    const char *body; /* NUL-terminated */
     size_t body_len;
     const char *(*header)(const struct plat_response *r, const char *name); /* case-insensitive */
-    void *_ctx;                 /* for header() */
+    void *_ctx;                                                             /* for header() */
 } plat_response;
 
 /* Tokens of one grant. */
 typedef struct plat_tokens {
     char access[PLAT_TOKEN_MAX];
-    char refresh[PLAT_TOKEN_MAX];  /* "" = none granted (keep the stored one) */
-    int64_t access_expires_at;     /* UTC ms, 0 = does not expire */
-    int64_t refresh_expires_at;    /* UTC ms, 0 = unknown or never */
+    char refresh[PLAT_TOKEN_MAX]; /* "" = none granted (keep the stored one) */
+    int64_t access_expires_at;    /* UTC ms, 0 = does not expire */
+    int64_t refresh_expires_at;   /* UTC ms, 0 = unknown or never */
     char scopes[1024];
 } plat_tokens;
 
@@ -85,8 +85,8 @@ typedef struct plat_account {
     char name[256];
     char username[128];
     char avatar_url[1024];
-    char kind[32];                 /* "page", "profile", "channel", "business", "business_page" */
-    plat_tokens tokens;            /* the account's own tokens (page tokens) when it has them */
+    char kind[32];      /* "page", "profile", "channel", "business", "business_page" */
+    plat_tokens tokens; /* the account's own tokens (page tokens) when it has them */
     int has_own_tokens;
 } plat_account;
 
@@ -97,18 +97,18 @@ typedef enum plat_job_kind { PJOB_CONNECT = 1, PJOB_REFRESH, PJOB_REVOKE } plat_
 typedef struct plat_job {
     plat_job_kind kind;
     const config *cfg;
-    const platform_cfg *pc;        /* the platform's settings */
-    int64_t now_ms;                /* set by the caller before each step */
+    const platform_cfg *pc; /* the platform's settings */
+    int64_t now_ms;         /* set by the caller before each step */
     /* inputs */
-    char code[1024];               /* PJOB_CONNECT: the authorization code */
-    char verifier[128];            /* PKCE verifier */
+    char code[1024];    /* PJOB_CONNECT: the authorization code */
+    char verifier[128]; /* PKCE verifier */
     char redirect_uri[PLAT_URL_MAX];
-    plat_tokens in;                /* PJOB_REFRESH/REVOKE: the stored tokens */
+    plat_tokens in; /* PJOB_REFRESH/REVOKE: the stored tokens */
     /* progress (the adapter's own) */
     int phase;
     /* outputs */
     plat_request req;
-    plat_tokens tokens;            /* the grant's (user) tokens */
+    plat_tokens tokens; /* the grant's (user) tokens */
     plat_account accounts[PLAT_MAX_ACCOUNTS];
     int naccounts;
     plat_error err;
@@ -121,14 +121,14 @@ typedef struct plat_job {
  * (store_as) and told apart by their kind (plat_for_account).
  */
 typedef struct plat_ops {
-    const char *id;                /* "facebook", "instagram", "instagram_fb", "linkedin", ... */
-    const char *title;             /* "Facebook Pages" */
-    const char *store_as;          /* social_accounts.platform of its accounts; NULL = id */
-    int needs_pkce;                /* send code_challenge (S256) */
-    int picks_accounts;            /* the user chooses which accounts to connect (Pages) */
+    const char *id;       /* "facebook", "instagram", "instagram_fb", "linkedin", ... */
+    const char *title;    /* "Facebook Pages" */
+    const char *store_as; /* social_accounts.platform of its accounts; NULL = id */
+    int needs_pkce;       /* send code_challenge (S256) */
+    int picks_accounts;   /* the user chooses which accounts to connect (Pages) */
     /* Write the authorization URL into out.  0, or -1 if it does not fit. */
-    int (*authorize_url)(const plat_job *job, const char *state, const char *challenge,
-                         char *out, size_t outlen);
+    int (*authorize_url)(const plat_job *job, const char *state, const char *challenge, char *out,
+                         size_t outlen);
     plat_step (*connect)(plat_job *job, const plat_response *last);
     plat_step (*refresh)(plat_job *job, const plat_response *last);
     plat_step (*revoke)(plat_job *job, const plat_response *last); /* NULL: no revocation */
@@ -138,8 +138,8 @@ typedef struct plat_ops {
 #define PLAT_KIND_IG_THROUGH_PAGE "business_page"
 
 /* The adapters. */
-extern const plat_ops plat_facebook, plat_instagram, plat_instagram_fb, plat_linkedin,
-    plat_youtube, plat_x;
+extern const plat_ops plat_facebook, plat_instagram, plat_instagram_fb, plat_linkedin, plat_youtube,
+    plat_x;
 
 /* Find an adapter by id; NULL if unknown. */
 const plat_ops *plat_find(const char *id);

@@ -172,7 +172,8 @@ static plat_step revoke(plat_job *job, const plat_response *last)
         basic_auth(job);
         const char *tok = job->in.refresh[0] ? job->in.refresh : job->in.access;
         plat_form_add(job, "token", tok);
-        plat_form_add(job, "token_type_hint", job->in.refresh[0] ? "refresh_token" : "access_token");
+        plat_form_add(job, "token_type_hint",
+                      job->in.refresh[0] ? "refresh_token" : "access_token");
         return PLAT_REQUEST;
     }
     if (last->status == 200)

@@ -20,8 +20,7 @@ void store_account_clear(store_account *a)
 }
 
 app_err store_account_upsert(db_conn *c, const actor *who, int64_t workspace_id,
-                             const store_account_in *in, int64_t now_ms, int64_t *id,
-                             int *created)
+                             const store_account_in *in, int64_t now_ms, int64_t *id, int *created)
 {
     db_rows *r = NULL;
     db_param q[3] = {DB_I(workspace_id), DB_T(in->platform), DB_T(in->remote_id)};
@@ -35,9 +34,9 @@ app_err store_account_upsert(db_conn *c, const actor *who, int64_t workspace_id,
     if (!*created) {
         *id = db_rows_int(r, 0, 0, 0);
         db_rows_free(r);
-        db_param p[9] = {DB_T(in->kind),     DB_T(in->name),      DB_T(in->username),
-                         DB_T(in->avatar_url), DB_I(now_ms),      DB_I(who->user_id),
-                         DB_I(now_ms),       DB_I(*id),           DB_N};
+        db_param p[9] = {DB_T(in->kind),       DB_T(in->name), DB_T(in->username),
+                         DB_T(in->avatar_url), DB_I(now_ms),   DB_I(who->user_id),
+                         DB_I(now_ms),         DB_I(*id),      DB_N};
         e = db_exec(c,
                     "UPDATE social_accounts SET kind = ?, name = ?, username = ?, avatar_url = ?, "
                     "status = 'active', status_reason = NULL, status_at = ?, connected_by = ?, "
@@ -46,16 +45,15 @@ app_err store_account_upsert(db_conn *c, const actor *who, int64_t workspace_id,
     } else {
         db_rows_free(r);
         r = NULL;
-        db_param p[10] = {DB_I(workspace_id), DB_T(in->platform), DB_T(in->remote_id),
-                          DB_T(in->kind),     DB_T(in->name),     DB_T(in->username),
-                          DB_T(in->avatar_url), DB_I(now_ms),     DB_I(who->user_id),
+        db_param p[10] = {DB_I(workspace_id),   DB_T(in->platform), DB_T(in->remote_id),
+                          DB_T(in->kind),       DB_T(in->name),     DB_T(in->username),
+                          DB_T(in->avatar_url), DB_I(now_ms),       DB_I(who->user_id),
                           DB_I(now_ms)};
         e = db_exec(c,
                     "INSERT INTO social_accounts (workspace_id, platform, remote_id, kind, name, "
                     "username, avatar_url, status, status_at, connected_by, created_at, "
                     "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?) RETURNING id",
-                    (db_param[]){p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9],
-                                 p[9]},
+                    (db_param[]){p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[9]},
                     11, &r, NULL);
         if (e == APP_OK)
             *id = db_rows_int(r, 0, 0, 0);
@@ -113,8 +111,8 @@ app_err store_account_get(db *d, int64_t id, store_account *out)
     memset(out, 0, sizeof *out);
     db_rows *r = NULL;
     db_param p = DB_I(id);
-    app_err e = db_query(d, "SELECT " ACCOUNT_COLS " FROM social_accounts WHERE id = ?", &p, 1,
-                         &r, NULL);
+    app_err e =
+        db_query(d, "SELECT " ACCOUNT_COLS " FROM social_accounts WHERE id = ?", &p, 1, &r, NULL);
     if (e == APP_OK && db_rows_count(r) == 0)
         e = APP_ENOTFOUND;
     if (e == APP_OK) {
@@ -138,7 +136,7 @@ app_err store_account_get(db *d, int64_t id, store_account *out)
 
 #define LIST_COLS                                                                                  \
     "id, platform, remote_id, kind, name, username, avatar_url, status, status_reason, "           \
-    "status_at, access_expires_at, scopes, created_at, "                                          \
+    "status_at, access_expires_at, scopes, created_at, "                                           \
     "CASE WHEN refresh_token_enc IS NULL THEN 0 ELSE 1 END"
 
 static json_t *account_json(const db_rows *r, int i)
@@ -196,15 +194,16 @@ app_err store_account_json(db *d, int64_t workspace_id, int64_t id, json_t **out
     return e;
 }
 
-app_err store_account_lock(db *d, int64_t id, const char *owner, int64_t lease_ms,
-                           int64_t now_ms, int *got)
+app_err store_account_lock(db *d, int64_t id, const char *owner, int64_t lease_ms, int64_t now_ms,
+                           int *got)
 {
     int64_t n = 0;
     db_param p[4] = {DB_I(now_ms + lease_ms), DB_T(owner), DB_I(id), DB_I(now_ms)};
-    app_err e = db_query(d,
-                         "UPDATE social_accounts SET refresh_lock_until = ?, refresh_lock_owner = ? "
-                         "WHERE id = ? AND refresh_lock_until < ?",
-                         p, 4, NULL, &n);
+    app_err e =
+        db_query(d,
+                 "UPDATE social_accounts SET refresh_lock_until = ?, refresh_lock_owner = ? "
+                 "WHERE id = ? AND refresh_lock_until < ?",
+                 p, 4, NULL, &n);
     *got = e == APP_OK && n == 1;
     return e;
 }
@@ -248,10 +247,10 @@ app_err store_account_disconnect(db *d, const actor *who, int64_t workspace_id, 
     if (e == APP_OK && db_rows_count(r) == 0)
         e = APP_ENOTFOUND;
     if (e == APP_OK) {
-        json_t *details = json_pack("{s:s, s:I}", "platform", db_rows_text(r, 0, 1),
-                                    "account_id", (json_int_t)id);
-        e = store_activity_add(c, who, workspace_id, "account.disconnected",
-                               db_rows_text(r, 0, 0), details, now_ms);
+        json_t *details = json_pack("{s:s, s:I}", "platform", db_rows_text(r, 0, 1), "account_id",
+                                    (json_int_t)id);
+        e = store_activity_add(c, who, workspace_id, "account.disconnected", db_rows_text(r, 0, 0),
+                               details, now_ms);
         json_decref(details);
     }
     if (e == APP_OK)
@@ -305,14 +304,14 @@ void store_oauth_state_clear(store_oauth_state *s)
     s->verifier_enc = s->pending_enc = NULL;
 }
 
-app_err store_oauth_state_create(db *d, const char *state_hash, int64_t session_id,
-                                 int64_t user_id, int64_t workspace_id, const char *platform,
+app_err store_oauth_state_create(db *d, const char *state_hash, int64_t session_id, int64_t user_id,
+                                 int64_t workspace_id, const char *platform,
                                  const char *verifier_enc, int key_version, int64_t now_ms,
                                  int64_t expires_at)
 {
-    db_param p[9] = {DB_T(state_hash),   DB_I(session_id),  DB_I(user_id),
-                     DB_I(workspace_id), DB_T(platform),    DB_T(verifier_enc),
-                     DB_I(key_version),  DB_I(now_ms),      DB_I(expires_at)};
+    db_param p[9] = {DB_T(state_hash),   DB_I(session_id), DB_I(user_id),
+                     DB_I(workspace_id), DB_T(platform),   DB_T(verifier_enc),
+                     DB_I(key_version),  DB_I(now_ms),     DB_I(expires_at)};
     return db_query(d,
                     "INSERT INTO oauth_states (state_hash, session_id, user_id, workspace_id, "
                     "platform, verifier_enc, key_version, created_at, expires_at) "
@@ -321,7 +320,7 @@ app_err store_oauth_state_create(db *d, const char *state_hash, int64_t session_
 }
 
 #define STATE_COLS                                                                                 \
-    "id, session_id, user_id, workspace_id, platform, verifier_enc, pending_enc, key_version, "   \
+    "id, session_id, user_id, workspace_id, platform, verifier_enc, pending_enc, key_version, "    \
     "expires_at"
 
 static void read_state(const db_rows *r, store_oauth_state *out)
@@ -370,8 +369,8 @@ app_err store_oauth_state_take(db *d, const char *state_hash, int64_t now_ms,
     return APP_OK;
 }
 
-app_err store_oauth_state_set_pending(db *d, int64_t id, const char *pending_enc,
-                                      int key_version, int64_t expires_at)
+app_err store_oauth_state_set_pending(db *d, int64_t id, const char *pending_enc, int key_version,
+                                      int64_t expires_at)
 {
     db_param p[4] = {DB_T(pending_enc), DB_I(key_version), DB_I(expires_at), DB_I(id)};
     return db_query(d,

@@ -19,7 +19,7 @@ typedef struct store_account {
     int64_t workspace_id;
     char platform[16];
     char remote_id[128];
-    char kind[32];             /* "page", "business", "business_page", ... */
+    char kind[32]; /* "page", "business", "business_page", ... */
     char name[256];
     char status[24];
     int key_version;
@@ -46,8 +46,7 @@ typedef struct store_account_in {
  * sealed with the id as associated data).
  */
 app_err store_account_upsert(db_conn *c, const actor *who, int64_t workspace_id,
-                             const store_account_in *in, int64_t now_ms, int64_t *id,
-                             int *created);
+                             const store_account_in *in, int64_t now_ms, int64_t *id, int *created);
 
 /*
  * Write sealed tokens on c.  refresh_enc NULL keeps the stored refresh token
@@ -72,8 +71,8 @@ app_err store_account_json(db *d, int64_t workspace_id, int64_t id, json_t **out
  * Take the refresh lock of an account for lease_ms if it is free (or its
  * lease ran out).  *got is 1 if this owner now holds it.
  */
-app_err store_account_lock(db *d, int64_t id, const char *owner, int64_t lease_ms,
-                           int64_t now_ms, int *got);
+app_err store_account_lock(db *d, int64_t id, const char *owner, int64_t lease_ms, int64_t now_ms,
+                           int *got);
 
 /* Release the refresh lock without changing tokens (the refresh failed). */
 app_err store_account_unlock(db *d, int64_t id, const char *owner);
@@ -109,8 +108,8 @@ typedef struct store_oauth_state {
 void store_oauth_state_clear(store_oauth_state *s);
 
 /* Record a new state (its hash) bound to a session, workspace and platform. */
-app_err store_oauth_state_create(db *d, const char *state_hash, int64_t session_id,
-                                 int64_t user_id, int64_t workspace_id, const char *platform,
+app_err store_oauth_state_create(db *d, const char *state_hash, int64_t session_id, int64_t user_id,
+                                 int64_t workspace_id, const char *platform,
                                  const char *verifier_enc, int key_version, int64_t now_ms,
                                  int64_t expires_at);
 
@@ -122,8 +121,8 @@ app_err store_oauth_state_take(db *d, const char *state_hash, int64_t now_ms,
                                store_oauth_state *out, const char **why);
 
 /* Keep the accounts to choose from (sealed) on a used state, for the page picker. */
-app_err store_oauth_state_set_pending(db *d, int64_t id, const char *pending_enc,
-                                      int key_version, int64_t expires_at);
+app_err store_oauth_state_set_pending(db *d, int64_t id, const char *pending_enc, int key_version,
+                                      int64_t expires_at);
 
 /* Load a state with pending accounts by id for its user; APP_ENOTFOUND if none or expired. */
 app_err store_oauth_state_pending(db *d, int64_t id, int64_t user_id, int64_t now_ms,

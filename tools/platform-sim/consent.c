@@ -69,22 +69,24 @@ void sim_consent(sim *s, sim_req *r, sim_resp *out, const char *platform_title,
         sim_reply_empty(out, 500);
         return;
     }
-    add(b, cap, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
+    add(b, cap,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
     esc(b, cap, platform_title);
     add(b, cap,
-           " – authorize (simulated)</title><style>body{font:16px/1.5 system-ui,sans-serif;"
-           "background:#eef0f3;margin:0;display:flex;justify-content:center}"
-           ".card{background:#fff;margin:48px 16px;padding:24px 28px;border-radius:12px;"
-           "max-width:440px;box-shadow:0 2px 12px rgba(0,0,0,.08)}h1{font-size:20px;margin:0 0 4px}"
-           ".note{color:#687083;font-size:13px}code{background:#f1f3f6;padding:2px 4px;"
-           "border-radius:4px;word-break:break-all}.actions{display:flex;gap:12px;"
-           "margin-top:20px}a.btn{padding:10px 18px;border-radius:8px;text-decoration:none;"
-           "font-weight:600}a.allow{background:#1f6feb;color:#fff}a.deny{background:#f1f3f6;"
-           "color:#1d2330}</style></head><body><main class=\"card\"><h1>");
+        " – authorize (simulated)</title><style>body{font:16px/1.5 system-ui,sans-serif;"
+        "background:#eef0f3;margin:0;display:flex;justify-content:center}"
+        ".card{background:#fff;margin:48px 16px;padding:24px 28px;border-radius:12px;"
+        "max-width:440px;box-shadow:0 2px 12px rgba(0,0,0,.08)}h1{font-size:20px;margin:0 0 4px}"
+        ".note{color:#687083;font-size:13px}code{background:#f1f3f6;padding:2px 4px;"
+        "border-radius:4px;word-break:break-all}.actions{display:flex;gap:12px;"
+        "margin-top:20px}a.btn{padding:10px 18px;border-radius:8px;text-decoration:none;"
+        "font-weight:600}a.allow{background:#1f6feb;color:#fff}a.deny{background:#f1f3f6;"
+        "color:#1d2330}</style></head><body><main class=\"card\"><h1>");
     esc(b, cap, platform_title);
-    add(b, cap, "</h1><p class=\"note\">Simulated sign-in page of the platform simulator.</p>"
-              "<p>An app wants to act as <strong>");
+    add(b, cap,
+        "</h1><p class=\"note\">Simulated sign-in page of the platform simulator.</p>"
+        "<p>An app wants to act as <strong>");
     esc(b, cap, account_name);
     add(b, cap, "</strong> with these permissions:</p><p><code>");
     esc(b, cap, scopes);

@@ -107,8 +107,7 @@ static int authorize(sim *s, sim_req *r, sim_resp *out)
             known |= strcmp(ig_perms[k], json_string_value(v)) == 0;
         size_t used = strlen(bad);
         if (!known && used + strlen(json_string_value(v)) + 3 < sizeof bad)
-            snprintf(bad + used, sizeof bad - used, "%s%s", used ? ", " : "",
-                     json_string_value(v));
+            snprintf(bad + used, sizeof bad - used, "%s%s", used ? ", " : "", json_string_value(v));
     }
     if (bad[0] || !in_list(asked, "instagram_business_basic")) {
         char msg[800];
