@@ -188,3 +188,106 @@ plat_step plat_fail_generic(plat_job *job, const plat_response *r, const char *w
     return plat_fail(job, PERR_INVALID, r->status, "refused",
                      "%s: the platform refused the request (HTTP %d)", what, r->status);
 }
+
+/* Copy text, cut at a UTF-8 character boundary when it does not fit. */
+void plat_copy_text(char *dst, size_t n, const char *src)
+{
+    size_t len = strlen(src);
+    if (len >= n) {
+        len = n - 1;
+        while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
+            len--;
+    }
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+/* Copy src whole (an address is useless cut short); "" when it does not fit. */
+void plat_copy_whole(char *dst, size_t n, const char *src)
+{
+    if (src != NULL && strlen(src) < n)
+        memcpy(dst, src, strlen(src) + 1);
+    else
+        dst[0] = '\0';
+}
+
+/* A lifetime in seconds (integer, real or digits); dflt when absent or not positive. */
+int64_t plat_seconds(const json_t *v, int64_t dflt)
+{
+    int64_t s = 0;
+    if (json_is_integer(v)) {
+        s = (int64_t)json_integer_value(v);
+    } else if (json_is_real(v)) {
+        double d = json_real_value(v);
+        s = d >= (double)PLAT_MAX_TTL_S ? PLAT_MAX_TTL_S : d > 0 ? (int64_t)d : 0;
+    } else if (json_is_string(v)) {
+        const char *t = json_string_value(v);
+        char *end = NULL;
+        long long n = strtoll(t, &end, 10);
+        if (end != t && *end == '\0')
+            s = n;
+    }
+    if (s <= 0)
+        return dflt;
+    return s > PLAT_MAX_TTL_S ? PLAT_MAX_TTL_S : s;
+}
+
+/* 1 if word is in a scope list separated by spaces or commas. */
+int plat_has_scope(const char *list, const char *word)
+{
+    size_t wl = strlen(word);
+    for (const char *p = list; *p;) {
+        size_t l = strcspn(p, " ,");
+        if (l == wl && strncmp(p, word, wl) == 0)
+            return 1;
+        p += l;
+        p += strspn(p, " ,");
+    }
+    return 0;
+}
+
+/* 1 if s is a plausible platform id (letters, digits, '-', '_'), shorter than max. */
+int plat_id_ok(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    return n > 0 && n < max &&
+           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                     "0123456789-_") == n;
+}
+
+int plat_oauth_tokens(plat_job *job, const plat_response *r, int64_t default_ttl_s,
+                      const char *needed_scope, int *has_needed)
+{
+    json_t *j = json_loadb(r->body != NULL ? r->body : "", r->body_len, 0, NULL);
+    const char *access = json_string_value(json_object_get(j, "access_token"));
+    const char *refresh = json_string_value(json_object_get(j, "refresh_token"));
+    const char *scope = json_string_value(json_object_get(j, "scope"));
+    if (access == NULL || *access == '\0' || strlen(access) >= PLAT_TOKEN_MAX ||
+        (refresh != NULL && strlen(refresh) >= PLAT_TOKEN_MAX)) {
+        json_decref(j);
+        return -1;
+    }
+    int refreshing = job->kind == PJOB_REFRESH;
+    plat_tokens *t = &job->tokens;
+    memcpy(t->access, access, strlen(access) + 1);
+    t->access_expires_at =
+        job->now_ms + plat_seconds(json_object_get(j, "expires_in"), default_ttl_s) * 1000;
+    if (refresh != NULL && *refresh != '\0')
+        memcpy(t->refresh, refresh, strlen(refresh) + 1);
+    else
+        t->refresh[0] = '\0';
+    /* A refresh token with a lifetime (LinkedIn, Google apps in "Testing"); else kept or none. */
+    int64_t rttl = plat_seconds(json_object_get(j, "refresh_token_expires_in"), 0);
+    if (rttl > 0)
+        t->refresh_expires_at = job->now_ms + rttl * 1000;
+    else
+        t->refresh_expires_at = refreshing ? job->in.refresh_expires_at : 0;
+    if (scope != NULL)
+        plat_copy_text(t->scopes, sizeof t->scopes, scope);
+    else
+        plat_copy_text(t->scopes, sizeof t->scopes, refreshing ? job->in.scopes : "");
+    if (has_needed != NULL)
+        *has_needed = scope == NULL || needed_scope == NULL || plat_has_scope(scope, needed_scope);
+    json_decref(j);
+    return 0;
+}

@@ -19,7 +19,6 @@
 #define LI_URN    "urn:li:person:"
 /* Documented lifetimes, used when an answer leaves them out. */
 #define LI_ACCESS_TTL_S 5184000LL
-#define MAX_TTL_S       (20LL * 365 * 86400)
 #define DAY_MS          86400000LL
 
 enum { PH_TOKEN = 0, PH_USERINFO = 1 };
@@ -41,72 +40,6 @@ static int authorize_url(const plat_job *job, const char *state, const char *cha
 }
 
 /* ---- small helpers ---- */
-
-/* Copy text, cut at a UTF-8 character boundary when it does not fit. */
-static void copy_text(char *dst, size_t n, const char *src)
-{
-    size_t len = strlen(src);
-    if (len >= n) {
-        len = n - 1;
-        while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
-            len--;
-    }
-    memcpy(dst, src, len);
-    dst[len] = '\0';
-}
-
-/* Copy src whole (an address is useless cut short); "" when it does not fit. */
-static void copy_whole(char *dst, size_t n, const char *src)
-{
-    if (src != NULL && strlen(src) < n)
-        memcpy(dst, src, strlen(src) + 1);
-    else
-        dst[0] = '\0';
-}
-
-/* A lifetime in seconds (integer, real or digits); dflt when absent or not positive. */
-static int64_t seconds_of(const json_t *v, int64_t dflt)
-{
-    int64_t s = 0;
-    if (json_is_integer(v)) {
-        s = (int64_t)json_integer_value(v);
-    } else if (json_is_real(v)) {
-        double d = json_real_value(v);
-        s = d >= (double)MAX_TTL_S ? MAX_TTL_S : d > 0 ? (int64_t)d : 0;
-    } else if (json_is_string(v)) {
-        const char *t = json_string_value(v);
-        char *end = NULL;
-        long long n = strtoll(t, &end, 10);
-        if (end != t && *end == '\0')
-            s = n;
-    }
-    if (s <= 0)
-        return dflt;
-    return s > MAX_TTL_S ? MAX_TTL_S : s;
-}
-
-/* 1 if word is in a scope list separated by spaces or commas. */
-static int has_scope(const char *list, const char *word)
-{
-    size_t wl = strlen(word);
-    for (const char *p = list; *p;) {
-        size_t l = strcspn(p, " ,");
-        if (l == wl && strncmp(p, word, wl) == 0)
-            return 1;
-        p += l;
-        p += strspn(p, " ,");
-    }
-    return 0;
-}
-
-/* 1 if s is a plausible LinkedIn member id (letters, digits, '-', '_'). */
-static int id_ok(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    return n > 0 && n < max &&
-           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                     "0123456789-_") == n;
-}
 
 /* The UTC day of a time in ms as YYYY-MM-DD. */
 static void utc_day(int64_t ms, char *out, size_t outlen)
@@ -206,46 +139,6 @@ static void token_request(plat_job *job)
     plat_req_header(job, "Accept: application/json");
 }
 
-/*
- * Read a token answer into job->tokens.  On a refresh, what the answer
- * leaves out is kept: the refresh token stays "" (the stored one is kept)
- * with its stored expiry, and the stored scopes.  0, or -1 if unusable.
- */
-static int parse_tokens(plat_job *job, const plat_response *r, int *can_post)
-{
-    json_t *j = json_loadb(r->body != NULL ? r->body : "", r->body_len, 0, NULL);
-    const char *access = json_string_value(json_object_get(j, "access_token"));
-    const char *refresh = json_string_value(json_object_get(j, "refresh_token"));
-    const char *scope = json_string_value(json_object_get(j, "scope"));
-    if (access == NULL || *access == '\0' || strlen(access) >= PLAT_TOKEN_MAX ||
-        (refresh != NULL && strlen(refresh) >= PLAT_TOKEN_MAX)) {
-        json_decref(j);
-        return -1;
-    }
-    int refreshing = job->kind == PJOB_REFRESH;
-    plat_tokens *t = &job->tokens;
-    memcpy(t->access, access, strlen(access) + 1);
-    t->access_expires_at =
-        job->now_ms + seconds_of(json_object_get(j, "expires_in"), LI_ACCESS_TTL_S) * 1000;
-    if (refresh != NULL && *refresh != '\0')
-        memcpy(t->refresh, refresh, strlen(refresh) + 1);
-    else
-        t->refresh[0] = '\0';
-    int64_t rttl = seconds_of(json_object_get(j, "refresh_token_expires_in"), 0);
-    if (rttl > 0)
-        t->refresh_expires_at = job->now_ms + rttl * 1000;
-    else
-        t->refresh_expires_at = refreshing ? job->in.refresh_expires_at : 0;
-    if (scope != NULL)
-        copy_text(t->scopes, sizeof t->scopes, scope);
-    else
-        copy_text(t->scopes, sizeof t->scopes, refreshing ? job->in.scopes : "");
-    if (can_post != NULL)
-        *can_post = scope == NULL || has_scope(scope, "w_member_social");
-    json_decref(j);
-    return 0;
-}
-
 /* ---- connect ---- */
 
 static plat_step read_userinfo(plat_job *job, const plat_response *last)
@@ -254,7 +147,7 @@ static plat_step read_userinfo(plat_job *job, const plat_response *last)
         return fail_api(job, last, "Reading the LinkedIn profile");
     json_t *j = json_loadb(last->body != NULL ? last->body : "", last->body_len, 0, NULL);
     const char *sub = json_string_value(json_object_get(j, "sub"));
-    if (sub == NULL || !id_ok(sub, sizeof job->accounts[0].remote_id - strlen(LI_URN))) {
+    if (sub == NULL || !plat_id_ok(sub, sizeof job->accounts[0].remote_id - strlen(LI_URN))) {
         json_decref(j);
         return plat_fail(job, PERR_PERMANENT, 200, "bad_response",
                          "LinkedIn did not say which member this is");
@@ -266,19 +159,19 @@ static plat_step read_userinfo(plat_job *job, const plat_response *last)
     const char *given = json_string_value(json_object_get(j, "given_name"));
     const char *family = json_string_value(json_object_get(j, "family_name"));
     if (name != NULL && *name != '\0') {
-        copy_text(a->name, sizeof a->name, name);
+        plat_copy_text(a->name, sizeof a->name, name);
     } else if (given != NULL || family != NULL) {
         char both[512];
         snprintf(both, sizeof both, "%.250s%s%.250s", given != NULL ? given : "",
                  given != NULL && family != NULL ? " " : "", family != NULL ? family : "");
-        copy_text(a->name, sizeof a->name, both);
+        plat_copy_text(a->name, sizeof a->name, both);
     } else {
-        copy_text(a->name, sizeof a->name, "LinkedIn member");
+        plat_copy_text(a->name, sizeof a->name, "LinkedIn member");
     }
     const char *email = json_string_value(json_object_get(j, "email"));
-    copy_whole(a->username, sizeof a->username, email);
-    copy_whole(a->avatar_url, sizeof a->avatar_url,
-               json_string_value(json_object_get(j, "picture")));
+    plat_copy_whole(a->username, sizeof a->username, email);
+    plat_copy_whole(a->avatar_url, sizeof a->avatar_url,
+                    json_string_value(json_object_get(j, "picture")));
     snprintf(a->kind, sizeof a->kind, "profile");
     job->naccounts = 1;
     json_decref(j);
@@ -302,7 +195,7 @@ static plat_step connect(plat_job *job, const plat_response *last)
     if (last->status != 200)
         return fail_oauth(job, last, "Connecting LinkedIn");
     int can_post = 0;
-    if (parse_tokens(job, last, &can_post) != 0)
+    if (plat_oauth_tokens(job, last, LI_ACCESS_TTL_S, "w_member_social", &can_post) != 0)
         return plat_fail(job, PERR_PERMANENT, 200, "bad_response",
                          "LinkedIn answered the token request in a way we do not understand");
     if (!can_post)
@@ -350,7 +243,7 @@ static plat_step refresh(plat_job *job, const plat_response *last)
     }
     if (last->status != 200)
         return fail_oauth(job, last, "Refreshing LinkedIn access");
-    if (parse_tokens(job, last, NULL) != 0)
+    if (plat_oauth_tokens(job, last, LI_ACCESS_TTL_S, NULL, NULL) != 0)
         return plat_fail(job, PERR_PERMANENT, 200, "bad_response",
                          "LinkedIn answered the refresh in a way we do not understand");
     return PLAT_DONE;

@@ -20,6 +20,8 @@
 
 #include "core/config.h"
 
+#include <jansson.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -175,6 +177,31 @@ void plat_urlenc(const char *s, char *out, size_t outlen);
 /* Fail the job with a classified error; returns PLAT_FAIL. */
 plat_step plat_fail(plat_job *job, plat_err_kind kind, int status, const char *code,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Longest token lifetime believed, in seconds (anything longer is cut to this). */
+#define PLAT_MAX_TTL_S (20LL * 365 * 86400)
+
+/* Copy text into dst (size n), cut at a UTF-8 character boundary if it does not fit. */
+void plat_copy_text(char *dst, size_t n, const char *src);
+/* Copy src whole (an address cut short is useless); "" when it is NULL or does not fit. */
+void plat_copy_whole(char *dst, size_t n, const char *src);
+/* A lifetime in seconds from JSON (integer, real or digits); dflt when absent or not positive. */
+int64_t plat_seconds(const json_t *v, int64_t dflt);
+/* 1 if word is in a scope list separated by spaces or commas. */
+int plat_has_scope(const char *list, const char *word);
+/* 1 if s is a plausible platform id (letters, digits, '-', '_'), shorter than max. */
+int plat_id_ok(const char *s, size_t max);
+
+/*
+ * Read a standard OAuth 2.0 token answer (access_token, expires_in,
+ * refresh_token, refresh_token_expires_in, scope) into job->tokens.  On a
+ * refresh what the answer leaves out is kept: the refresh token stays ""
+ * (the stored one is kept) with its stored expiry, and the stored scopes.
+ * *has_needed (if not NULL) says whether needed_scope was granted (a missing
+ * scope list counts as granted).  0, or -1 if the answer is unusable.
+ */
+int plat_oauth_tokens(plat_job *job, const plat_response *r, int64_t default_ttl_s,
+                      const char *needed_scope, int *has_needed);
+
 /* Classify a response that is not 2xx by status alone (network, 429, 5xx, 401). */
 plat_step plat_fail_generic(plat_job *job, const plat_response *r, const char *what);
 

@@ -19,7 +19,6 @@
                    "https://www.googleapis.com/auth/yt-analytics.readonly"
 /* Used when an answer leaves the lifetime out (Google says ~3599 s). */
 #define G_ACCESS_TTL_S 3600LL
-#define MAX_TTL_S      (20LL * 365 * 86400)
 
 enum { PH_TOKEN = 0, PH_CHANNEL = 1 };
 
@@ -45,72 +44,6 @@ static int authorize_url(const plat_job *job, const char *state, const char *cha
 }
 
 /* ---- small helpers ---- */
-
-/* Copy text, cut at a UTF-8 character boundary when it does not fit. */
-static void copy_text(char *dst, size_t n, const char *src)
-{
-    size_t len = strlen(src);
-    if (len >= n) {
-        len = n - 1;
-        while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
-            len--;
-    }
-    memcpy(dst, src, len);
-    dst[len] = '\0';
-}
-
-/* Copy src whole (an address or handle is useless cut short); "" when it does not fit. */
-static void copy_whole(char *dst, size_t n, const char *src)
-{
-    if (src != NULL && strlen(src) < n)
-        memcpy(dst, src, strlen(src) + 1);
-    else
-        dst[0] = '\0';
-}
-
-/* A lifetime in seconds (integer, real or digits); dflt when absent or not positive. */
-static int64_t seconds_of(const json_t *v, int64_t dflt)
-{
-    int64_t s = 0;
-    if (json_is_integer(v)) {
-        s = (int64_t)json_integer_value(v);
-    } else if (json_is_real(v)) {
-        double d = json_real_value(v);
-        s = d >= (double)MAX_TTL_S ? MAX_TTL_S : d > 0 ? (int64_t)d : 0;
-    } else if (json_is_string(v)) {
-        const char *t = json_string_value(v);
-        char *end = NULL;
-        long long n = strtoll(t, &end, 10);
-        if (end != t && *end == '\0')
-            s = n;
-    }
-    if (s <= 0)
-        return dflt;
-    return s > MAX_TTL_S ? MAX_TTL_S : s;
-}
-
-/* 1 if word is in a space-separated scope list. */
-static int has_scope(const char *list, const char *word)
-{
-    size_t wl = strlen(word);
-    for (const char *p = list; *p;) {
-        size_t l = strcspn(p, " ");
-        if (l == wl && strncmp(p, word, wl) == 0)
-            return 1;
-        p += l;
-        p += strspn(p, " ");
-    }
-    return 0;
-}
-
-/* 1 if s is a plausible channel id (letters, digits, '-', '_'). */
-static int id_ok(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    return n > 0 && n < max &&
-           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                     "0123456789-_") == n;
-}
 
 /* ---- errors ---- */
 
@@ -196,47 +129,6 @@ static void token_request(plat_job *job)
     plat_req_header(job, "Accept: application/json");
 }
 
-/*
- * Read a token answer into job->tokens.  On a refresh, what the answer
- * leaves out is kept: the refresh token stays "" (the stored one is kept)
- * with its stored expiry, and the stored scopes.  0, or -1 if unusable.
- */
-static int parse_tokens(plat_job *job, const plat_response *r, int *can_upload)
-{
-    json_t *j = json_loadb(r->body != NULL ? r->body : "", r->body_len, 0, NULL);
-    const char *access = json_string_value(json_object_get(j, "access_token"));
-    const char *refresh = json_string_value(json_object_get(j, "refresh_token"));
-    const char *scope = json_string_value(json_object_get(j, "scope"));
-    if (access == NULL || *access == '\0' || strlen(access) >= PLAT_TOKEN_MAX ||
-        (refresh != NULL && strlen(refresh) >= PLAT_TOKEN_MAX)) {
-        json_decref(j);
-        return -1;
-    }
-    int refreshing = job->kind == PJOB_REFRESH;
-    plat_tokens *t = &job->tokens;
-    memcpy(t->access, access, strlen(access) + 1);
-    t->access_expires_at =
-        job->now_ms + seconds_of(json_object_get(j, "expires_in"), G_ACCESS_TTL_S) * 1000;
-    if (refresh != NULL && *refresh != '\0')
-        memcpy(t->refresh, refresh, strlen(refresh) + 1);
-    else
-        t->refresh[0] = '\0';
-    /* Apps in "Testing" get refresh tokens with a lifetime; others never expire. */
-    int64_t rttl = seconds_of(json_object_get(j, "refresh_token_expires_in"), 0);
-    if (rttl > 0)
-        t->refresh_expires_at = job->now_ms + rttl * 1000;
-    else
-        t->refresh_expires_at = refreshing ? job->in.refresh_expires_at : 0;
-    if (scope != NULL)
-        copy_text(t->scopes, sizeof t->scopes, scope);
-    else
-        copy_text(t->scopes, sizeof t->scopes, refreshing ? job->in.scopes : "");
-    if (can_upload != NULL)
-        *can_upload = scope == NULL || has_scope(scope, G_SCOPE_UPLOAD);
-    json_decref(j);
-    return 0;
-}
-
 /* ---- connect ---- */
 
 static plat_step read_channel(plat_job *job, const plat_response *last)
@@ -256,7 +148,7 @@ static plat_step read_channel(plat_job *job, const plat_response *last)
                          "this Google account has no YouTube channel");
     }
     const char *id = json_string_value(json_object_get(item, "id"));
-    if (id == NULL || !id_ok(id, sizeof job->accounts[0].remote_id)) {
+    if (id == NULL || !plat_id_ok(id, sizeof job->accounts[0].remote_id)) {
         json_decref(j);
         return plat_fail(job, PERR_PERMANENT, 200, "bad_response",
                          "YouTube did not say which channel this is");
@@ -266,12 +158,12 @@ static plat_step read_channel(plat_job *job, const plat_response *last)
     memset(a, 0, sizeof *a);
     memcpy(a->remote_id, id, strlen(id) + 1);
     const char *title = json_string_value(json_object_get(sn, "title"));
-    copy_text(a->name, sizeof a->name, title != NULL && *title != '\0' ? title : id);
-    copy_whole(a->username, sizeof a->username,
-               json_string_value(json_object_get(sn, "customUrl")));
+    plat_copy_text(a->name, sizeof a->name, title != NULL && *title != '\0' ? title : id);
+    plat_copy_whole(a->username, sizeof a->username,
+                    json_string_value(json_object_get(sn, "customUrl")));
     json_t *thumb = json_object_get(json_object_get(sn, "thumbnails"), "default");
-    copy_whole(a->avatar_url, sizeof a->avatar_url,
-               json_string_value(json_object_get(thumb, "url")));
+    plat_copy_whole(a->avatar_url, sizeof a->avatar_url,
+                    json_string_value(json_object_get(thumb, "url")));
     snprintf(a->kind, sizeof a->kind, "channel");
     job->naccounts = 1;
     json_decref(j);
@@ -297,7 +189,7 @@ static plat_step connect(plat_job *job, const plat_response *last)
     if (last->status != 200)
         return fail_oauth(job, last, "Connecting YouTube");
     int can_upload = 0;
-    if (parse_tokens(job, last, &can_upload) != 0)
+    if (plat_oauth_tokens(job, last, G_ACCESS_TTL_S, G_SCOPE_UPLOAD, &can_upload) != 0)
         return plat_fail(job, PERR_PERMANENT, 200, "bad_response",
                          "Google answered the token request in a way we do not understand");
     if (!can_upload)
@@ -329,7 +221,7 @@ static plat_step refresh(plat_job *job, const plat_response *last)
     }
     if (last->status != 200)
         return fail_oauth(job, last, "Refreshing YouTube access");
-    if (parse_tokens(job, last, NULL) != 0)
+    if (plat_oauth_tokens(job, last, G_ACCESS_TTL_S, NULL, NULL) != 0)
         return plat_fail(job, PERR_PERMANENT, 200, "bad_response",
                          "Google answered the refresh in a way we do not understand");
     return PLAT_DONE;
