@@ -5,6 +5,7 @@
 #include "crypto/vault.h"
 #include "platform/http_exec.h"
 #include "store/accounts.h"
+#include "store/workspaces.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -139,19 +140,24 @@ static app_err store_one(const app *a, const actor *who, int64_t workspace_id, c
     if (e == APP_OK && renc == NULL && !created) {
         /* Keeping the stored refresh token: it must be sealed under the same version. */
         store_account cur;
-        if (store_account_get(a->db, *id, &cur) == APP_OK && cur.refresh_enc != NULL &&
-            cur.key_version != kv) {
+        e = store_account_get_on(c, *id, &cur);
+        if (e == APP_OK && cur.refresh_enc != NULL && cur.key_version != kv) {
             char *plain = NULL;
             snprintf(ctx, sizeof ctx, "social_accounts:%lld:refresh_token", (long long)*id);
-            if (vault_open(a->keys, ctx, cur.refresh_enc, cur.key_version, &plain) == APP_OK)
+            e = vault_open(a->keys, ctx, cur.refresh_enc, cur.key_version, &plain);
+            if (e == APP_OK)
                 e = vault_seal(a->keys, ctx, plain, &renc, &kv2);
+            else
+                e = APP_OK; /* unreadable anyway: the new access token still stands */
             vault_wipe(plain);
         }
+        if (e == APP_OK || e == APP_ENOTFOUND)
+            e = APP_OK;
         store_account_clear(&cur);
     }
     if (e == APP_OK)
         e = store_account_set_tokens(c, *id, kv, aenc, renc, t->access_expires_at,
-                                     t->refresh_expires_at, t->scopes, now, NULL);
+                                     t->refresh_expires_at, t->scopes, now, now, NULL);
     if (e == APP_OK)
         e = db_commit(c);
     free(aenc);
@@ -226,6 +232,14 @@ app_err acct_connect_finish(const app *a, const actor *who, int64_t session_id,
         fail(out, "state_mismatch",
              "this sign-in was started in another browser session; start again here");
         return APP_EINVAL;
+    }
+    /* The person's role may have changed while they were on the platform's page. */
+    role rl = ROLE_NONE;
+    if (store_member_role(a->db, st.workspace_id, st.user_id, 0, &rl) != APP_OK ||
+        !rbac_allows(rl, PERM_WS_CONNECT)) {
+        store_oauth_state_clear(&st);
+        fail(out, "forbidden", "your role may not connect accounts in this workspace");
+        return APP_EPERM;
     }
     if (error != NULL && *error != '\0') {
         store_oauth_state_clear(&st);
@@ -381,7 +395,7 @@ app_err acct_pending_choose(const app *a, const actor *who, int64_t workspace_id
         json_array_foreach(arr, i, v) found |=
             strcmp(json_string_value(json_object_get(v, "remote_id")), remote_ids[k]) == 0;
         if (!found) {
-            snprintf(err, errlen, "'%.64s' was not among the accounts offered", remote_ids[k]);
+            snprintf(err, errlen, "remote_ids[%zu] was not among the accounts offered", k);
             json_decref(arr);
             return APP_EINVAL;
         }

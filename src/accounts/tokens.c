@@ -52,8 +52,12 @@ static int open_tokens(const app *a, const store_account *acc, plat_tokens *t)
     return 0;
 }
 
-/* Seal t for account id (refresh "" = keep stored) and write it, releasing owner's lock. */
-static app_err write_tokens(const app *a, int64_t id, const plat_tokens *t, const char *owner)
+/*
+ * Seal t for account id (refresh "" = keep stored) and write it, releasing owner's lock.
+ * resealing keeps the stored issue time (nothing was refreshed).
+ */
+static app_err write_tokens(const app *a, int64_t id, const plat_tokens *t, const char *owner,
+                            int resealing)
 {
     char ctx[128], *aenc = NULL, *renc = NULL;
     int kv = 0, kv2 = 0;
@@ -72,7 +76,7 @@ static app_err write_tokens(const app *a, int64_t id, const plat_tokens *t, cons
             if (e == APP_OK)
                 e = store_account_set_tokens(c, id, kv, aenc, renc, t->access_expires_at,
                                              t->refresh_expires_at, t->scopes[0] ? t->scopes : NULL,
-                                             clock_now_ms(), owner);
+                                             resealing ? 0 : clock_now_ms(), clock_now_ms(), owner);
             if (e == APP_OK)
                 e = db_commit(c);
             db_release(c);
@@ -157,9 +161,14 @@ app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed
         store_account_clear(&acc);
         return APP_OK;
     }
+    if (e != APP_OK) { /* the store failed, or the account went away: not the account's fault */
+        store_account_unlock(a->db, account_id, owner);
+        snprintf(err, errlen, "the database is busy");
+        return e;
+    }
     plat_job job;
     plat_job_init(&job, PJOB_REFRESH, a->cfg, ops->id);
-    if (e != APP_OK || open_tokens(a, &acc, &job.in) != 0) {
+    if (open_tokens(a, &acc, &job.in) != 0) {
         store_account_unlock(a->db, account_id, owner);
         store_account_clear(&acc);
         plat_job_free(&job);
@@ -177,12 +186,13 @@ app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed
             if (job.tokens.refresh_expires_at == 0)
                 job.tokens.refresh_expires_at = acc.refresh_expires_at;
         }
-        e = write_tokens(a, account_id, &job.tokens, owner);
+        e = write_tokens(a, account_id, &job.tokens, owner, 0);
         if (e == APP_OK) {
             *refreshed = 1;
             if (strcmp(acc.status, "active") != 0)
                 store_account_set_status(a->db, account_id, "active", NULL, clock_now_ms());
         } else {
+            store_account_unlock(a->db, account_id, owner);
             log_event(&a->log, LOG_ERROR, "refreshed tokens could not be stored",
                       json_pack("{s:I, s:s}", "account_id", (json_int_t)account_id, "platform",
                                 acc.platform));
@@ -195,7 +205,8 @@ app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed
         if (harmless) {
             e = APP_OK;
         } else if (job.err.kind == PERR_REVOKED || job.err.kind == PERR_TOKEN_EXPIRED ||
-                   job.err.kind == PERR_DENIED || job.err.kind == PERR_INVALID) {
+                   job.err.kind == PERR_DENIED || job.err.kind == PERR_INVALID ||
+                   job.err.kind == PERR_PERMANENT) {
             store_account_set_status(a->db, account_id, "needs_reconnect", job.err.message,
                                      clock_now_ms());
             e = APP_EUPSTREAM;
@@ -294,7 +305,7 @@ app_err acct_reseal_all(const app *a, int *count, int *skipped, char *err, size_
             }
             t.scopes[0] = '\0';
             /* An empty refresh would keep the old ciphertext under the old key: none here. */
-            app_err we = write_tokens(a, acc.id, &t, owner);
+            app_err we = write_tokens(a, acc.id, &t, owner, 1);
             sodium_memzero(&t, sizeof t);
             store_account_clear(&acc);
             if (we != APP_OK) {

@@ -94,16 +94,6 @@ void api_oauth_callback(http_req *req)
     acct_connect_finish(req->app, &who, req->auth.session_id, platform, http_query(req, "state"),
                         http_query(req, "code"), http_query(req, "error"),
                         http_query(req, "error_description"), &r);
-    /* The person's role may have changed while they were away. */
-    if (r.ok && r.workspace_id > 0) {
-        role rl = ROLE_NONE;
-        store_member_role(req->app->db, r.workspace_id, req->auth.user_id, 0, &rl);
-        if (!rbac_allows(rl, PERM_WS_CONNECT) && r.connected == 0 && r.pending_id > 0) {
-            r.ok = 0;
-            snprintf(r.code, sizeof r.code, "forbidden");
-            snprintf(r.message, sizeof r.message, "your role may not connect accounts here");
-        }
-    }
     log_event(&req->app->log, r.ok ? LOG_INFO : LOG_WARN, "connect finished",
               json_pack("{s:s, s:b, s:s, s:i}", "platform", platform != NULL ? platform : "", "ok",
                         r.ok, "code", r.code, "connected", r.connected));
@@ -176,6 +166,7 @@ void api_account_refresh(http_req *req)
         return;
     }
     json_decref(acc);
+    acc = NULL;
     /* {"force": false} refreshes only when the token is near its end. */
     json_t *force = req->json != NULL ? json_object_get(req->json, "force") : NULL;
     if (force != NULL && !json_is_boolean(force)) {
@@ -186,7 +177,10 @@ void api_account_refresh(http_req *req)
     char err[600] = "";
     app_err e = acct_refresh(req->app, id, force == NULL || json_is_true(force), &refreshed, err,
                              sizeof err);
-    store_account_json(req->app->db, req->auth.workspace_id, id, &acc);
+    if (store_account_json(req->app->db, req->auth.workspace_id, id, &acc) != APP_OK) {
+        http_reply_error(req, 404, "not_found", "no such account (removed meanwhile)", NULL);
+        return;
+    }
     if (e == APP_OK) {
         http_reply_json(req, 200, json_pack("{s:o, s:b}", "account", acc, "refreshed", refreshed));
         return;
@@ -197,8 +191,10 @@ void api_account_refresh(http_req *req)
     } else if (e == APP_EBUSY) {
         req->retry_after = 30;
         http_reply_error(req, 503, "busy", err[0] ? err : "try again in a moment", NULL);
-    } else {
+    } else if (e == APP_EUPSTREAM || e == APP_EINVAL) {
         http_reply_error(req, 502, "platform_refused", err[0] ? err : "the platform refused", NULL);
+    } else {
+        api_fail(req, e, "account");
     }
 }
 

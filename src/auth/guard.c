@@ -50,6 +50,30 @@ void guard_set_session_cookie(http_req *req, const char *token)
                  (long)cfg->session_max_days * 86400L, secure ? "; Secure" : "");
 }
 
+/*
+ * 1 if got is the session's CSRF token under any master key version held: a
+ * key rotation (or nodes that picked it up at different moments) must not
+ * turn every open page's token stale.
+ */
+static int csrf_ok(const http_req *req, const char *got)
+{
+    if (got == NULL)
+        return 0;
+    int versions[KEYRING_MAX];
+    int n = keyring_versions(req->app->keys, versions, KEYRING_MAX);
+    int ok = 0;
+    for (int i = 0; i < n && !ok; i++) {
+        unsigned char key[KEY_BYTES];
+        char want[TOKEN_MAX];
+        if (keyring_get(req->app->keys, versions[i], key) != 0)
+            continue;
+        token_csrf(key, req->auth.session_hash, want);
+        sodium_memzero(key, sizeof key);
+        ok = token_equal(got, want);
+    }
+    return ok;
+}
+
 static int is_unsafe(const char *method)
 {
     return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
@@ -117,15 +141,11 @@ int guard_check(http_req *req)
                          "this needs a signed-in browser session, not an API key", NULL);
         return -1;
     }
-    if (req->auth.session_id > 0 && is_unsafe(req->method)) {
-        char want[TOKEN_MAX];
-        guard_csrf_token(req, want);
-        const char *got = http_header(req, "X-CSRF-Token");
-        if (got == NULL || !token_equal(got, want)) {
-            http_reply_error(req, 403, "csrf_failed",
-                             "missing or wrong X-CSRF-Token header; reload the page", NULL);
-            return -1;
-        }
+    if (req->auth.session_id > 0 && is_unsafe(req->method) &&
+        !csrf_ok(req, http_header(req, "X-CSRF-Token"))) {
+        http_reply_error(req, 403, "csrf_failed",
+                         "missing or wrong X-CSRF-Token header; reload the page", NULL);
+        return -1;
     }
     if (!rbac_is_workspace_perm(r->perm))
         return 0;

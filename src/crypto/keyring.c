@@ -119,7 +119,8 @@ static int write_file(const char *path, const int *versions, const unsigned char
 {
     char tmp[CFG_PATH_MAX + 16];
     snprintf(tmp, sizeof tmp, "%s.new", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    unlink(tmp); /* a leftover from a crash; never write through a planted link */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         snprintf(err, errlen, "P2S_SECRET_KEY_FILE: cannot write '%s': %s", tmp, strerror(errno));
         return -1;
@@ -141,6 +142,17 @@ static int write_file(const char *path, const int *versions, const unsigned char
         unlink(tmp);
         snprintf(err, errlen, "P2S_SECRET_KEY_FILE: cannot write '%s'", path);
         return -1;
+    }
+    /* Make the rename itself durable before anything is sealed under the new key. */
+    char dir[CFG_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    int dfd = open(slash != NULL ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
     }
     return 0;
 }

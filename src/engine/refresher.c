@@ -12,6 +12,9 @@
 #include <string.h>
 #include <time.h>
 
+/* After a failure that may pass (rate limit, platform down), wait this long. */
+#define BACKOFF_MS (5 * 60 * 1000)
+
 /* Look this far ahead: the longest refresh margin (7 days) plus a pass. */
 #define LOOKAHEAD_MS (7LL * 86400000 + 3600000)
 
@@ -27,7 +30,8 @@ int refresher_pass(const app *a)
     int64_t now = clock_now_ms();
     int64_t ids[64];
     int n = 0, done = 0;
-    if (store_account_due_refresh(a->db, now + LOOKAHEAD_MS, 64, ids, &n) != APP_OK)
+    store_oauth_state_purge(a->db, now);
+    if (store_account_due_refresh(a->db, now + LOOKAHEAD_MS, now, 64, ids, &n) != APP_OK)
         return 0;
     for (int i = 0; i < n; i++) {
         store_account acc;
@@ -56,7 +60,9 @@ int refresher_pass(const app *a)
         }
         int refreshed = 0;
         char err[600];
-        acct_refresh(a, ids[i], 0, &refreshed, err, sizeof err);
+        app_err e = acct_refresh(a, ids[i], 0, &refreshed, err, sizeof err);
+        if (e == APP_EBUSY || e == APP_EUPSTREAM || e == APP_EDB)
+            store_account_backoff(a->db, ids[i], now + BACKOFF_MS); /* try others meanwhile */
         done += refreshed;
     }
     return done;

@@ -72,8 +72,8 @@ app_err store_account_upsert(db_conn *c, const actor *who, int64_t workspace_id,
 
 app_err store_account_set_tokens(db_conn *c, int64_t id, int key_version, const char *access_enc,
                                  const char *refresh_enc, int64_t access_expires_at,
-                                 int64_t refresh_expires_at, const char *scopes, int64_t now_ms,
-                                 const char *lock_owner)
+                                 int64_t refresh_expires_at, const char *scopes, int64_t issued_at,
+                                 int64_t now_ms, const char *lock_owner)
 {
     int64_t n = 0;
     db_param p[11] = {DB_I(key_version),
@@ -82,7 +82,7 @@ app_err store_account_set_tokens(db_conn *c, int64_t id, int key_version, const 
                       access_expires_at > 0 ? DB_I(access_expires_at) : DB_N,
                       refresh_expires_at > 0 ? DB_I(refresh_expires_at) : DB_N,
                       DB_T(scopes),
-                      DB_I(now_ms),
+                      issued_at > 0 ? DB_I(issued_at) : DB_N,
                       DB_I(now_ms),
                       DB_I(id),
                       DB_T(lock_owner),
@@ -93,9 +93,11 @@ app_err store_account_set_tokens(db_conn *c, int64_t id, int key_version, const 
                         "refresh_token_enc = COALESCE(?, refresh_token_enc), "
                         "access_expires_at = ?, "
                         "refresh_expires_at = COALESCE(?, refresh_expires_at), "
-                        "scopes = COALESCE(?, scopes), token_issued_at = ?, updated_at = ?, "
+                        "scopes = COALESCE(?, scopes), "
+                        "token_issued_at = COALESCE(?, token_issued_at), updated_at = ?, "
                         "refresh_lock_until = 0, refresh_lock_owner = NULL "
-                        "WHERE id = ? AND (CAST(? AS TEXT) IS NULL OR refresh_lock_owner = ?)",
+                        "WHERE id = ? AND status <> 'disconnected' AND "
+                        "(CAST(? AS TEXT) IS NULL OR refresh_lock_owner = ?)",
                         p, 11, NULL, &n);
     if (e == APP_OK && n == 0)
         e = APP_ECONFLICT; /* the lock was lost to another refresher */
@@ -106,13 +108,14 @@ app_err store_account_set_tokens(db_conn *c, int64_t id, int key_version, const 
     "id, workspace_id, platform, remote_id, name, status, key_version, access_token_enc, "         \
     "refresh_token_enc, access_expires_at, refresh_expires_at, token_issued_at, kind"
 
-app_err store_account_get(db *d, int64_t id, store_account *out)
+/* Read an account with c (a transaction's connection) or, when c is NULL, from d. */
+static app_err get_account(db *d, db_conn *c, int64_t id, store_account *out)
 {
     memset(out, 0, sizeof *out);
     db_rows *r = NULL;
     db_param p = DB_I(id);
-    app_err e =
-        db_query(d, "SELECT " ACCOUNT_COLS " FROM social_accounts WHERE id = ?", &p, 1, &r, NULL);
+    static const char *const sql = "SELECT " ACCOUNT_COLS " FROM social_accounts WHERE id = ?";
+    app_err e = c != NULL ? db_exec(c, sql, &p, 1, &r, NULL) : db_query(d, sql, &p, 1, &r, NULL);
     if (e == APP_OK && db_rows_count(r) == 0)
         e = APP_ENOTFOUND;
     if (e == APP_OK) {
@@ -178,6 +181,16 @@ app_err store_account_list(db *d, int64_t workspace_id, json_t **items)
     return APP_OK;
 }
 
+app_err store_account_get(db *d, int64_t id, store_account *out)
+{
+    return get_account(d, NULL, id, out);
+}
+
+app_err store_account_get_on(db_conn *c, int64_t id, store_account *out)
+{
+    return get_account(NULL, c, id, out);
+}
+
 app_err store_account_json(db *d, int64_t workspace_id, int64_t id, json_t **out)
 {
     db_rows *r = NULL;
@@ -223,7 +236,7 @@ app_err store_account_set_status(db *d, int64_t id, const char *status, const ch
     db_param p[5] = {DB_T(status), DB_T(reason), DB_I(now_ms), DB_I(now_ms), DB_I(id)};
     return db_query(d,
                     "UPDATE social_accounts SET status = ?, status_reason = ?, status_at = ?, "
-                    "updated_at = ? WHERE id = ?",
+                    "updated_at = ? WHERE id = ? AND status <> 'disconnected'",
                     p, 5, NULL, NULL);
 }
 
@@ -241,7 +254,8 @@ app_err store_account_disconnect(db *d, const actor *who, int64_t workspace_id, 
                     "UPDATE social_accounts SET status = 'disconnected', status_reason = NULL, "
                     "status_at = ?, updated_at = ?, access_token_enc = NULL, "
                     "refresh_token_enc = NULL, key_version = NULL, access_expires_at = NULL, "
-                    "refresh_expires_at = NULL WHERE id = ? AND workspace_id = ? "
+                    "refresh_expires_at = NULL, refresh_lock_until = 0, "
+                    "refresh_lock_owner = NULL WHERE id = ? AND workspace_id = ? "
                     "RETURNING name, platform",
                     p, 4, &r, NULL);
     if (e == APP_OK && db_rows_count(r) == 0)
@@ -268,15 +282,23 @@ static void read_ids(const db_rows *r, int64_t *ids, int limit, int *n)
         ids[(*n)++] = db_rows_int(r, i, 0, 0);
 }
 
-app_err store_account_due_refresh(db *d, int64_t before, int limit, int64_t *ids, int *n)
+app_err store_account_backoff(db *d, int64_t id, int64_t until_ms)
+{
+    db_param p[2] = {DB_I(until_ms), DB_I(id)};
+    return db_query(d, "UPDATE social_accounts SET next_refresh_at = ? WHERE id = ?", p, 2, NULL,
+                    NULL);
+}
+
+app_err store_account_due_refresh(db *d, int64_t before, int64_t now_ms, int limit, int64_t *ids,
+                                  int *n)
 {
     db_rows *r = NULL;
-    db_param p[2] = {DB_I(before), DB_I(limit)};
+    db_param p[3] = {DB_I(before), DB_I(now_ms), DB_I(limit)};
     app_err e = db_query(d,
                          "SELECT id FROM social_accounts WHERE status = 'active' AND "
-                         "access_expires_at IS NOT NULL AND access_expires_at < ? "
-                         "ORDER BY access_expires_at LIMIT ?",
-                         p, 2, &r, NULL);
+                         "access_expires_at IS NOT NULL AND access_expires_at < ? AND "
+                         "next_refresh_at <= ? ORDER BY access_expires_at LIMIT ?",
+                         p, 3, &r, NULL);
     if (e == APP_OK)
         read_ids(r, ids, limit, n);
     db_rows_free(r);
@@ -394,6 +416,31 @@ app_err store_oauth_state_pending(db *d, int64_t id, int64_t user_id, int64_t no
     if (e == APP_OK)
         read_state(r, out);
     db_rows_free(r);
+    return e;
+}
+
+app_err store_oauth_state_claim_pending(db *d, int64_t id, const char *pending_enc, int *claimed)
+{
+    int64_t n = 0;
+    db_param p[2] = {DB_I(id), DB_T(pending_enc)};
+    app_err e = db_query(d,
+                         "UPDATE oauth_states SET pending_enc = NULL WHERE id = ? AND "
+                         "pending_enc = ?",
+                         p, 2, NULL, &n);
+    *claimed = e == APP_OK && n == 1;
+    return e;
+}
+
+app_err store_oauth_state_purge(db *d, int64_t now_ms)
+{
+    db_param p[2] = {DB_I(now_ms), DB_I(now_ms - 86400000LL)};
+    app_err e = db_query(d,
+                         "UPDATE oauth_states SET pending_enc = NULL, verifier_enc = NULL "
+                         "WHERE expires_at < ? AND (pending_enc IS NOT NULL OR "
+                         "verifier_enc IS NOT NULL)",
+                         p, 1, NULL, NULL);
+    if (e == APP_OK)
+        e = db_query(d, "DELETE FROM oauth_states WHERE expires_at < ?", p + 1, 1, NULL, NULL);
     return e;
 }
 

@@ -50,16 +50,21 @@ app_err store_account_upsert(db_conn *c, const actor *who, int64_t workspace_id,
 
 /*
  * Write sealed tokens on c.  refresh_enc NULL keeps the stored refresh token
- * (a grant without one never wipes it).  Releases a refresh lock held by
- * lock_owner (NULL: none).
+ * (a grant without one never wipes it); issued_at 0 keeps the stored issue
+ * time (re-sealing under a new key).  Releases a refresh lock held by
+ * lock_owner (NULL: none).  A disconnected account is left alone
+ * (APP_ECONFLICT), so a refresh finishing after a disconnect stores nothing.
  */
 app_err store_account_set_tokens(db_conn *c, int64_t id, int key_version, const char *access_enc,
                                  const char *refresh_enc, int64_t access_expires_at,
-                                 int64_t refresh_expires_at, const char *scopes, int64_t now_ms,
-                                 const char *lock_owner);
+                                 int64_t refresh_expires_at, const char *scopes, int64_t issued_at,
+                                 int64_t now_ms, const char *lock_owner);
 
 /* Load an account (with sealed tokens). APP_ENOTFOUND. */
 app_err store_account_get(db *d, int64_t id, store_account *out);
+
+/* The same, on the connection of a running transaction. */
+app_err store_account_get_on(db_conn *c, int64_t id, store_account *out);
 
 /* The workspace's accounts as JSON (no tokens), connected first. */
 app_err store_account_list(db *d, int64_t workspace_id, json_t **items);
@@ -77,7 +82,7 @@ app_err store_account_lock(db *d, int64_t id, const char *owner, int64_t lease_m
 /* Release the refresh lock without changing tokens (the refresh failed). */
 app_err store_account_unlock(db *d, int64_t id, const char *owner);
 
-/* Set the health of an account with a reason (NULL for none). */
+/* Set the health of an account with a reason (NULL for none); a disconnected one stays so. */
 app_err store_account_set_status(db *d, int64_t id, const char *status, const char *reason,
                                  int64_t now_ms);
 
@@ -88,8 +93,12 @@ app_err store_account_set_status(db *d, int64_t id, const char *status, const ch
 app_err store_account_disconnect(db *d, const actor *who, int64_t workspace_id, int64_t id,
                                  int64_t now_ms);
 
-/* Accounts whose access token expires before `before` (active, with a refresh path). */
-app_err store_account_due_refresh(db *d, int64_t before, int limit, int64_t *ids, int *n);
+/* Active accounts whose access token expires before `before` and not held back past now. */
+app_err store_account_due_refresh(db *d, int64_t before, int64_t now_ms, int limit, int64_t *ids,
+                                  int *n);
+
+/* Hold an account back from the refresher until until_ms (after a failure that may pass). */
+app_err store_account_backoff(db *d, int64_t id, int64_t until_ms);
 
 /* Every account id that holds sealed tokens (for key rotation). */
 app_err store_account_sealed_ids(db *d, int64_t after_id, int limit, int64_t *ids, int *n);
@@ -127,6 +136,15 @@ app_err store_oauth_state_set_pending(db *d, int64_t id, const char *pending_enc
 /* Load a state with pending accounts by id for its user; APP_ENOTFOUND if none or expired. */
 app_err store_oauth_state_pending(db *d, int64_t id, int64_t user_id, int64_t now_ms,
                                   store_oauth_state *out);
+
+/*
+ * Take the pending accounts of a state for oneself: *claimed is 1 for the one
+ * caller whose pending_enc (as read) was still there; everyone else gets 0.
+ */
+app_err store_oauth_state_claim_pending(db *d, int64_t id, const char *pending_enc, int *claimed);
+
+/* Wipe the secrets of expired states, and delete states a day past their expiry. */
+app_err store_oauth_state_purge(db *d, int64_t now_ms);
 
 /* Forget the pending accounts of a state (chosen or abandoned). */
 app_err store_oauth_state_drop_pending(db *d, int64_t id);

@@ -291,6 +291,11 @@ static const migration all[] = {
      "  expires_at BIGINT NOT NULL,"
      "  used_at BIGINT"
      ");"},
+    {4, "refresh backoff for connected accounts",
+     /* sqlite */
+     "ALTER TABLE social_accounts ADD COLUMN next_refresh_at BIGINT NOT NULL DEFAULT 0;",
+     /* postgres */
+     "ALTER TABLE social_accounts ADD COLUMN next_refresh_at BIGINT NOT NULL DEFAULT 0;"},
 };
 
 const migration *migrations_list(size_t *count)

@@ -131,6 +131,12 @@ describe('Facebook Pages', () => {
     assert.equal(pages[0].kind, 'page');
     assert.equal(pages[0].token_expires_at, null, 'Page tokens do not expire');
     assert.equal((await owner.get(`/api/v1/workspaces/${ws}/accounts/pending/${pending}`)).status, 404, 'the choice is used up');
+    // Two tabs choosing at once: only one choice counts.
+    const again = await connect('facebook');
+    const p2 = again.back.searchParams.get('pending');
+    const both = await Promise.all([0, 1, 2].map(() => owner.post(`/api/v1/workspaces/${ws}/accounts/pending/${p2}`, { remote_ids: [chosen.remote_id] })));
+    assert.equal(both.filter((r) => r.status === 200).length, 1, both.map((r) => r.status).join(','));
+    assert.equal((await listOf('facebook')).length, 1);
     await assertSealed('facebook');
   });
 });

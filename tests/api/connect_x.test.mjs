@@ -129,6 +129,18 @@ describe('connecting X', () => {
     assert.equal(new URL(forged.headers.get('location')).searchParams.get('error'), 'state_invalid');
   });
 
+  test('a person demoted while on the platform\'s page connects nothing', async () => {
+    const ad = await signup(srv);
+    await addMember(owner, ws, ad, 'admin');
+    const start = await ad.post(`/api/v1/workspaces/${ws}/accounts/connect`, { platform: 'x' });
+    assert.equal(start.status, 200);
+    await owner.patch(`/api/v1/workspaces/${ws}/members/${ad.user.id}`, { role: 'viewer' });
+    const before = (await accounts(owner, ws)).map((x) => x.token_expires_at);
+    const { location } = await authorize(ad, start.json.authorize_url);
+    assert.equal(location.searchParams.get('error'), 'forbidden');
+    assert.deepEqual((await accounts(owner, ws)).map((x) => x.token_expires_at), before, 'nothing stored or changed');
+  });
+
   test('only owners and admins may connect', async () => {
     const ed = await signup(srv);
     await addMember(owner, ws, ed, 'editor');
@@ -221,6 +233,9 @@ describe('tokens', () => {
     const [a] = await accounts(owner, ws);
     const ref = await owner.post(`/api/v1/workspaces/${ws}/accounts/${a.id}/refresh`);
     assert.equal(ref.status, 200, ref.text);
+    // Pages opened before the rotation keep working: their CSRF token is still accepted.
+    const p = await owner.patch('/api/v1/me', { timezone: 'Europe/Madrid' });
+    assert.equal(p.status, 200, p.text);
   });
 });
 

@@ -78,6 +78,7 @@ describe('invitations', () => {
     assert.equal(acc.json.workspace.role, 'editor');
     const members = await owner.get(`/api/v1/workspaces/${ws}/members`);
     assert.deepEqual(members.json.items.map((m) => [m.name, m.role]), [['Olga Owner', 'owner'], ['Bea', 'editor']]);
+    assert.ok(!srv.logs().includes(inv.json.token), 'the invitation token never reaches the log');
     const c = await signup(srv);
     const again = await c.post(`/api/v1/invitations/${inv.json.token}/accept`);
     assert.equal(again.status, 410);
