@@ -56,6 +56,25 @@ static const cfg_def settings[] = {
      "A session ends this many days after sign-in, used or not"},
     {"refresh-interval", "P2S_REFRESH_INTERVAL", CFG_INT, "60", 1, 3600, S(refresh_interval_s), 1,
      "Seconds between looks for platform tokens to refresh ahead of expiry"},
+    {"media-dir", "P2S_MEDIA_DIR", CFG_STRING, "", 0, 0, S(media_dir), 1,
+     "Directory of the local media store (default DATA_DIR/media)"},
+    {"media-store", "P2S_MEDIA_STORE", CFG_STRING, "local", 0, 0, S(media_store), 1,
+     "Where media files live: local (P2S_MEDIA_DIR) or s3 (the P2S_S3_* bucket)"},
+    {"s3-endpoint", "P2S_S3_ENDPOINT", CFG_URL, "", 0, 0, S(s3_endpoint), 1,
+     "S3-compatible endpoint, e.g. https://s3.eu-west-1.amazonaws.com"},
+    {"s3-region", "P2S_S3_REGION", CFG_STRING, "us-east-1", 0, 0, S(s3_region), 1,
+     "Region used to sign S3 requests (Signature V4)"},
+    {"s3-bucket", "P2S_S3_BUCKET", CFG_STRING, "", 0, 0, S(s3_bucket), 1, "S3 bucket for media"},
+    {"s3-access-key", "P2S_S3_ACCESS_KEY", CFG_SECRET, "", 0, 0, S(s3_access_key), 0,
+     "S3 access key id; environment only"},
+    {"s3-secret-key", "P2S_S3_SECRET_KEY", CFG_SECRET, "", 0, 0, S(s3_secret_key), 0,
+     "S3 secret access key; environment only"},
+    {"s3-path-style", "P2S_S3_PATH_STYLE", CFG_INT, "1", 0, 1, S(s3_path_style), 1,
+     "1: ENDPOINT/BUCKET/KEY addresses; 0: virtual-hosted BUCKET.ENDPOINT/KEY"},
+    {"media-max-mb", "P2S_MEDIA_MAX_MB", CFG_INT, "2048", 1, 1048576, S(media_max_mb), 1,
+     "Largest media file accepted, in MiB"},
+    {"media-quota-mb", "P2S_MEDIA_QUOTA_MB", CFG_INT, "10240", 1, 104857600, S(media_quota_mb), 1,
+     "Media a workspace may keep, in MiB"},
     {"facebook-client-id", "P2S_FACEBOOK_CLIENT_ID", CFG_STRING, "", 0, 0, S(facebook.client_id), 1,
      "Facebook app client id (empty: connecting Facebook is off)"},
     {"facebook-client-secret", "P2S_FACEBOOK_CLIENT_SECRET", CFG_SECRET, "", 0, 0,
@@ -321,6 +340,13 @@ int config_load(config *cfg, int argc, char **argv, char *err, size_t errlen)
     cfg->public_url_derived = cfg->public_url[0] == '\0';
     if (cfg->public_url_derived)
         bad |= join(cfg->public_url, sizeof cfg->public_url, "http://", cfg->listen);
+    if (cfg->media_dir[0] == '\0')
+        bad |= join(cfg->media_dir, sizeof cfg->media_dir, cfg->data_dir, "/media");
+    if (strcmp(cfg->media_store, "local") != 0 && strcmp(cfg->media_store, "s3") != 0) {
+        snprintf(err, errlen, "P2S_MEDIA_STORE (--media-store): must be local or s3, got '%.32s'",
+                 cfg->media_store);
+        return -1;
+    }
     if (cfg->secret_key_file[0] == '\0')
         bad |=
             join(cfg->secret_key_file, sizeof cfg->secret_key_file, cfg->data_dir, "/secret.key");
