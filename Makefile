@@ -9,14 +9,14 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libmicrohttpd jansson libsodium sqlite3 libpq libcurl
+PKGS    := libmicrohttpd jansson libsodium sqlite3 libpq libcurl vips libavformat libavcodec libavutil libswscale
 WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wformat=2 -Wvla -Wpointer-arith -Wundef -Wnull-dereference
 OPT     ?= -O2 -g
 SAN     ?=
 CFLAGS  := -std=c17 $(OPT) $(SAN) $(WARN) -Isrc -I$(BUILD)/gen -MMD -MP \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmagic -lm -lpthread
 LDFLAGS := $(SAN)
 
 SIM_PKGS := libmicrohttpd jansson libsodium libcurl zlib libutf8proc

@@ -18,11 +18,16 @@
 #include "crypto/keyring.h"
 #include "engine/refresher.h"
 #include "http/server.h"
+#include "media/probe.h"
+#include "media/storage.h"
+#include "media/probe.h"
 #include "store/migrate.h"
 #include "store/nodes.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <sodium.h>
@@ -71,6 +76,22 @@ static int make_dirs(const char *path)
     return 0;
 }
 
+/* Remove staging files that interrupted uploads left (a crash, a kill -9). */
+static void clear_staging(const char *data_dir)
+{
+    char dir[CFG_PATH_MAX + 8];
+    snprintf(dir, sizeof dir, "%s/tmp", data_dir);
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "upload-", 7) == 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
 /* Everything serve and migrate share: settings, log, data dir, key, database, schema. */
 typedef struct boot {
     config cfg;
@@ -91,7 +112,9 @@ static int boot_up(boot *b, int argc, char **argv, int need_key)
     log_init(&b->app.log, level, STDERR_FILENO);
     b->app.started_ms = clock_now_ms();
 
-    if (make_dirs(b->cfg.data_dir) != 0) {
+    char tmpdir[CFG_PATH_MAX + 8];
+    snprintf(tmpdir, sizeof tmpdir, "%s/tmp", b->cfg.data_dir);
+    if (make_dirs(b->cfg.data_dir) != 0 || make_dirs(tmpdir) != 0) {
         fprintf(stderr, "post2share: P2S_DATA_DIR: cannot create '%s': %s\n", b->cfg.data_dir,
                 strerror(errno));
         return 1;
@@ -124,6 +147,7 @@ static int boot_up(boot *b, int argc, char **argv, int need_key)
 
 static void boot_down(boot *b)
 {
+    media_store_close(b->app.media);
     pw_hasher_free(b->app.hasher);
     db_close(b->app.db);
     keyring_free(b->app.keys);
@@ -200,6 +224,12 @@ static int cmd_serve(int argc, char **argv)
         return rc;
     }
     app *a = &b.app;
+    clear_staging(b.cfg.data_dir);
+    if (media_store_open(&b.cfg, &a->media, err, sizeof err) != APP_OK) {
+        fprintf(stderr, "post2share: media: %s\n", err);
+        boot_down(&b);
+        return 1;
+    }
     a->hasher = pw_hasher_new(b.cfg.hash_slots);
     if (a->hasher == NULL) {
         fputs("post2share: cannot set up password hashing\n", stderr);
@@ -277,6 +307,10 @@ int main(int argc, char **argv)
     umask(077); /* the database, media and key file are private to this user */
     if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         fputs("post2share: libsodium failed to start\n", stderr);
+        return 1;
+    }
+    if (media_probe_init() != 0) {
+        fputs("post2share: the media libraries (libvips, libmagic) failed to start\n", stderr);
         return 1;
     }
     if (argc < 2) {

@@ -68,6 +68,15 @@ void api_accounts_pending_choose(http_req *req);
 void api_account_refresh(http_req *req);
 void api_account_delete(http_req *req);
 
+/* media.c */
+void api_media_upload(http_req *req);
+void api_media_list(http_req *req);
+void api_media_get(http_req *req);
+void api_media_patch(http_req *req);
+void api_media_delete(http_req *req);
+void api_media_file(http_req *req);
+void api_media_thumbnail(http_req *req);
+
 /* activity.c */
 void api_activity_list(http_req *req);
 

@@ -50,6 +50,18 @@ static const route table[] = {
      ROUTE_JSON},
     {"GET", "/api/v1/workspaces/{id}/activity", api_activity_list, PERM_WS_ACTIVITY, 0, 0},
 
+    /* media library */
+    {"POST", "/api/v1/workspaces/{id}/media", api_media_upload, PERM_WS_DRAFT, 0, ROUTE_STREAM},
+    {"GET", "/api/v1/workspaces/{id}/media", api_media_list, PERM_WS_READ, 0, 0},
+    {"GET", "/api/v1/workspaces/{id}/media/{media_id}", api_media_get, PERM_WS_READ, 0, 0},
+    {"PATCH", "/api/v1/workspaces/{id}/media/{media_id}", api_media_patch, PERM_WS_DRAFT, KiB(8),
+     ROUTE_JSON},
+    {"DELETE", "/api/v1/workspaces/{id}/media/{media_id}", api_media_delete, PERM_WS_PUBLISH, 0,
+     0},
+    {"GET", "/api/v1/workspaces/{id}/media/{media_id}/file", api_media_file, PERM_WS_READ, 0, 0},
+    {"GET", "/api/v1/workspaces/{id}/media/{media_id}/thumbnail", api_media_thumbnail,
+     PERM_WS_READ, 0, 0},
+
     /* connected social accounts */
     {"GET", "/api/v1/platforms", api_platforms, PERM_USER, 0, 0},
     {"GET", "/api/v1/workspaces/{id}/accounts", api_accounts_list, PERM_WS_READ, 0, 0},

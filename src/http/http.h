@@ -53,6 +53,12 @@ struct http_req {
     char user_agent[256];        /* User-Agent, printable ASCII, truncated */
     req_auth auth;               /* caller, after the guard */
     char set_cookie[256];        /* Set-Cookie to send with the answer, or "" */
+    int upload_fd;               /* ROUTE_STREAM: staging file being written, or -1 */
+    char upload_path[1100];      /* its path ("" when none); the handler may move it away */
+    uint64_t upload_size;        /* bytes received */
+    char upload_sha256[65];      /* SHA-256 of the body, hex (set before the handler runs) */
+    void *_sha;                  /* running SHA-256 state */
+    int upload_failed;           /* writing the staging file failed */
     int retry_after;             /* Retry-After seconds to send, or 0 */
 };
 

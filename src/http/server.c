@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <sodium.h>
@@ -122,6 +123,64 @@ static void reply_too_big(http_req *req)
     http_reply_error(req, 413, "payload_too_large", msg, NULL);
 }
 
+/* Open the staging file of a streamed upload (DATA_DIR/tmp). 0 or -1. */
+static int open_staging(http_req *req)
+{
+    unsigned char raw[12];
+    char hex[25];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+    snprintf(req->upload_path, sizeof req->upload_path, "%s/tmp/upload-%s",
+             req->app->cfg->data_dir, hex);
+    req->upload_fd = open(req->upload_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (req->upload_fd < 0) {
+        req->upload_path[0] = '\0';
+        return -1;
+    }
+    req->_sha = malloc(sizeof(crypto_hash_sha256_state));
+    if (req->_sha == NULL)
+        return -1;
+    crypto_hash_sha256_init(req->_sha);
+    return 0;
+}
+
+/* Forget a staging file that no handler took (an aborted or refused upload). */
+static void drop_staging(http_req *req)
+{
+    if (req->upload_fd >= 0) {
+        close(req->upload_fd);
+        req->upload_fd = -1;
+    }
+    if (req->upload_path[0] != '\0') {
+        unlink(req->upload_path);
+        req->upload_path[0] = '\0';
+    }
+    free(req->_sha);
+    req->_sha = NULL;
+}
+
+/* Append a chunk of a streamed body to the staging file. */
+static void stream_chunk(http_req *req, const char *data, size_t n)
+{
+    if (req->upload_failed)
+        return;
+    if (req->upload_fd < 0 && open_staging(req) != 0) {
+        req->upload_failed = 1;
+        return;
+    }
+    crypto_hash_sha256_update(req->_sha, (const unsigned char *)data, n);
+    while (n > 0) {
+        ssize_t w = write(req->upload_fd, data, n);
+        if (w <= 0) {
+            req->upload_failed = 1;
+            return;
+        }
+        data += w;
+        n -= (size_t)w;
+        req->upload_size += (uint64_t)w;
+    }
+}
+
 /* First call for a request: match the route, check what can be checked from headers. */
 static void begin_request(http_req *req)
 {
@@ -129,10 +188,19 @@ static void begin_request(http_req *req)
     req->matched = router_match(a->routes, a->nroutes, req->method, req->path, &req->match);
     if (req->matched == ROUTER_FOUND) {
         const route *r = req->match.route;
-        req->body_cap = r->max_body ? r->max_body : (size_t)a->cfg->max_body_kb * 1024;
+        if (r->flags & ROUTE_STREAM)
+            req->body_cap = r->max_body ? r->max_body
+                                        : (size_t)a->cfg->media_max_mb * 1024 * 1024;
+        else
+            req->body_cap = r->max_body ? r->max_body : (size_t)a->cfg->max_body_kb * 1024;
         long long cl = content_length(req);
-        if (cl > 0 && (unsigned long long)cl > req->body_cap)
+        if (cl > 0 && (unsigned long long)cl > req->body_cap) {
             reply_too_big(req);
+            return;
+        }
+        /* An upload is refused before any of it is read if the caller may not make it. */
+        if (r->flags & ROUTE_STREAM)
+            guard_check(req);
         return;
     }
     int get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
@@ -163,6 +231,26 @@ static void finish_request(http_req *req)
     const route *r = req->match.route;
     if (req->body_too_big) {
         reply_too_big(req);
+        return;
+    }
+    if (r->flags & ROUTE_STREAM) {
+        /* The guard ran on the first call. */
+        if (req->upload_failed) {
+            http_reply_error(req, 500, "internal_error", "the upload could not be stored", NULL);
+            return;
+        }
+        if (req->upload_fd < 0 && open_staging(req) != 0) {
+            http_reply_error(req, 500, "internal_error", "the upload could not be stored", NULL);
+            return;
+        }
+        close(req->upload_fd);
+        req->upload_fd = -1;
+        unsigned char h[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256_final(req->_sha, h);
+        sodium_bin2hex(req->upload_sha256, sizeof req->upload_sha256, h, sizeof h);
+        r->handler(req);
+        if (req->status == 0)
+            http_reply_error(req, 500, "internal_error", "the handler gave no answer", NULL);
         return;
     }
     if (guard_check(req) != 0)
@@ -211,6 +299,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->conn = conn;
         req->method = method;
         req->start_us = clock_mono_us();
+        req->upload_fd = -1;
         snprintf(req->path, sizeof req->path, "%s", url);
         *con_cls = req;
         set_request_id(req);
@@ -227,6 +316,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->body_started = 1;
         if (req->status != 0 || req->is_static || req->body_too_big)
             return MHD_YES; /* answered already, or no body wanted: discard */
+        if (req->match.route != NULL && (req->match.route->flags & ROUTE_STREAM)) {
+            if (req->upload_size + n > req->body_cap) {
+                req->body_too_big = 1;
+                drop_staging(req);
+            } else {
+                stream_chunk(req, upload_data, n);
+            }
+            return MHD_YES;
+        }
         if (req->body_len + n > req->body_cap) {
             req->body_too_big = 1;
             free(req->body);
@@ -276,6 +374,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (f != NULL && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
         json_object_set_new(f, "aborted", json_true());
     log_event(&s->app->log, req->status >= 500 ? LOG_ERROR : LOG_INFO, "request", f);
+    drop_staging(req);
     json_decref(req->json);
     free(req->body);
     free(req);

@@ -30,12 +30,12 @@ export class Client {
     }
     let payload;
     if (body !== undefined && body !== null) {
-      if (typeof body === 'string') {
+      if (typeof body === 'string' || Buffer.isBuffer(body)) {
         payload = body;
       } else {
         payload = JSON.stringify(body);
       }
-      if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json';
+      if (!Buffer.isBuffer(body) && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json';
     }
     const res = await fetch(this.srv.url + path, { method, headers: h, body: payload, redirect: 'manual' });
     const text = await res.text();
