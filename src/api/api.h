@@ -76,6 +76,8 @@ void api_media_patch(http_req *req);
 void api_media_delete(http_req *req);
 void api_media_file(http_req *req);
 void api_media_thumbnail(http_req *req);
+void api_media_public_url(http_req *req);
+void api_media_public(http_req *req);
 
 /* activity.c */
 void api_activity_list(http_req *req);

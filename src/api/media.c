@@ -9,6 +9,7 @@
 #include "api/validate.h"
 #include "auth/guard.h"
 #include "core/clock.h"
+#include "crypto/keyring.h"
 #include "media/probe.h"
 #include "media/storage.h"
 #include "store/media.h"
@@ -396,4 +397,120 @@ void api_media_thumbnail(http_req *req)
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "image/jpeg");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, max-age=86400");
     http_reply_raw(req, 200, r, 0);
+}
+
+/*
+ * Public links for platforms that fetch media by URL (Instagram, Facebook):
+ * {public_url}/media/public/WS.ID.EXPIRES.MAC, where MAC is an HMAC-SHA256
+ * under the master key of "p2s-media-url:WS:ID:EXPIRES".  Unguessable,
+ * expiring, checked under every key version held (a key rotation does not
+ * break links handed out before it).
+ */
+static void media_mac(const unsigned char *key, int64_t ws, int64_t id, int64_t exp, char *out,
+                      size_t outlen)
+{
+    char msg[96];
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    int n = snprintf(msg, sizeof msg, "p2s-media-url:%lld:%lld:%lld", (long long)ws, (long long)id,
+                     (long long)exp);
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, key, KEY_BYTES);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)msg, (size_t)n);
+    crypto_auth_hmacsha256_final(&st, mac);
+    sodium_bin2base64(out, outlen, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+/* Longest a public link may live. */
+#define PUBLIC_MAX_TTL_S (7 * 86400)
+
+void api_media_public_url(http_req *req)
+{
+    int64_t ttl = 3600;
+    if (v_int(req, "ttl_s", 0, 60, PUBLIC_MAX_TTL_S, &ttl) != 0)
+        return;
+    int64_t id = guard_parse_id(http_param(req, "media_id"));
+    json_t *item = NULL;
+    app_err e = id > 0 ? store_media_get(req->app->db, req->auth.workspace_id, id, &item, NULL)
+                       : APP_ENOTFOUND;
+    if (e != APP_OK) {
+        api_fail(req, e, "media item");
+        return;
+    }
+    json_decref(item);
+    int64_t exp = clock_now_ms() / 1000 + ttl;
+    unsigned char key[KEY_BYTES];
+    char mac[64], url[1024];
+    keyring_current(req->app->keys, key);
+    media_mac(key, req->auth.workspace_id, id, exp, mac, sizeof mac);
+    sodium_memzero(key, sizeof key);
+    snprintf(url, sizeof url, "%s/media/public/%lld.%lld.%lld.%s", req->app->cfg->public_url,
+             (long long)req->auth.workspace_id, (long long)id, (long long)exp, mac);
+    char when[32];
+    http_reply_json(req, 200,
+                    json_pack("{s:s, s:s}", "url", url, "expires_at",
+                              clock_format_iso(exp * 1000, when, sizeof when)));
+}
+
+/* Parse "WS.ID.EXP.MAC"; 0 or -1. */
+static int parse_public(const char *t, int64_t *ws, int64_t *id, int64_t *exp, char *mac,
+                        size_t maclen)
+{
+    char buf[160];
+    if (t == NULL || strlen(t) >= sizeof buf)
+        return -1;
+    snprintf(buf, sizeof buf, "%s", t);
+    char *parts[4];
+    int n = 0;
+    char *save = NULL;
+    for (char *p = strtok_r(buf, ".", &save); p != NULL && n < 4; p = strtok_r(NULL, ".", &save))
+        parts[n++] = p;
+    if (n != 4 || strtok_r(NULL, ".", &save) != NULL)
+        return -1;
+    *ws = guard_parse_id(parts[0]);
+    *id = guard_parse_id(parts[1]);
+    *exp = guard_parse_id(parts[2]);
+    if (*ws == 0 || *id == 0 || *exp == 0 || strlen(parts[3]) >= maclen)
+        return -1;
+    snprintf(mac, maclen, "%s", parts[3]);
+    return 0;
+}
+
+void api_media_public(http_req *req)
+{
+    int64_t ws, id, exp;
+    char mac[64];
+    if (parse_public(http_param(req, "token"), &ws, &id, &exp, mac, sizeof mac) != 0) {
+        http_reply_error(req, 404, "not_found", "no such file", NULL);
+        return;
+    }
+    int versions[KEYRING_MAX];
+    int n = keyring_versions(req->app->keys, versions, KEYRING_MAX), ok = 0;
+    for (int i = 0; i < n && !ok; i++) {
+        unsigned char key[KEY_BYTES];
+        char want[64];
+        if (keyring_get(req->app->keys, versions[i], key) != 0)
+            continue;
+        media_mac(key, ws, id, exp, want, sizeof want);
+        sodium_memzero(key, sizeof key);
+        ok = strlen(want) == strlen(mac) && sodium_memcmp(want, mac, strlen(mac)) == 0;
+    }
+    if (!ok) {
+        http_reply_error(req, 404, "not_found", "no such file", NULL);
+        return;
+    }
+    if (exp * 1000 < clock_now_ms()) {
+        http_reply_error(req, 410, "link_expired", "this link has expired", NULL);
+        return;
+    }
+    store_media_keys keys;
+    json_t *item = NULL;
+    if (store_media_get(req->app->db, ws, id, &item, &keys) != APP_OK) {
+        http_reply_error(req, 404, "not_found", "no such file", NULL);
+        return;
+    }
+    char fname[128];
+    safe_filename(keys.name, json_string_value(json_object_get(item, "format")), fname,
+                  sizeof fname);
+    json_decref(item);
+    serve_bytes(req, keys.storage_key, keys.mime, (uint64_t)keys.size, fname);
 }

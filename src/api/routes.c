@@ -62,6 +62,10 @@ static const route table[] = {
     {"GET", "/api/v1/workspaces/{id}/media/{media_id}/thumbnail", api_media_thumbnail,
      PERM_WS_READ, 0, 0},
 
+    {"POST", "/api/v1/workspaces/{id}/media/{media_id}/public-url", api_media_public_url,
+     PERM_WS_PUBLISH, KiB(1), ROUTE_JSON},
+    {"GET", "/media/public/{token}", api_media_public, PERM_PUBLIC, 0, 0},
+
     /* connected social accounts */
     {"GET", "/api/v1/platforms", api_platforms, PERM_USER, 0, 0},
     {"GET", "/api/v1/workspaces/{id}/accounts", api_accounts_list, PERM_WS_READ, 0, 0},

@@ -47,6 +47,8 @@ const NEEDS = {
   'DELETE /api/v1/workspaces/{id}/media/{media_id}': 'editor',
   'GET /api/v1/workspaces/{id}/media/{media_id}/file': 'viewer',
   'GET /api/v1/workspaces/{id}/media/{media_id}/thumbnail': 'viewer',
+  'POST /api/v1/workspaces/{id}/media/{media_id}/public-url': 'editor',
+  'GET /media/public/{token}': 'public',
   'GET /api/v1/platforms': 'user',
   'GET /api/v1/workspaces/{id}/accounts': 'viewer',
   'POST /api/v1/workspaces/{id}/accounts/connect': 'admin',
