@@ -44,6 +44,8 @@
 #define PIXEL_LIMIT 100000000ULL
 /* All frames of an animation together, decoded once to check them. */
 #define ANIM_PIXEL_LIMIT 1000000000ULL
+/* Pictures larger than this are decode-checked through shrink-on-load. */
+#define SHRINK_ABOVE 4000000ULL
 /* Bytes given to libmagic. */
 #define SNIFF_BYTES 65536
 /* Packets read (all streams) while looking for one video frame. */
@@ -305,30 +307,32 @@ static int declared_conflicts(const char *declared, int t, char *label, size_t l
 /* ---- images ------------------------------------------------------------- */
 
 /*
- * Open path with the loader of type t only; extra options by name then
- * value, NULL-terminated, as for any libvips call.
+ * Open path with the loader of type t only (never libvips' own guess).
+ * shrink 0: for the header.  Otherwise for the decode check: every frame,
+ * strict about errors, shrunk on load by shrink (1, or 8 for large
+ * pictures: JPEG and WebP decode straight to the small size).
  */
-static int load_image(int t, const char *path, VipsImage **out, int check)
+static int load_image(int t, const char *path, VipsImage **out, int shrink)
 {
     VipsAccess seq = VIPS_ACCESS_SEQUENTIAL;
     *out = NULL;
     switch (t) {
     case T_JPEG:
         /* Warnings too: libjpeg reports corrupt entropy data only as a warning. */
-        return check ? vips_jpegload(path, out, "access", seq, "shrink", 8, "fail_on",
-                                     VIPS_FAIL_ON_WARNING, NULL)
-                     : vips_jpegload(path, out, "access", seq, NULL);
+        return shrink ? vips_jpegload(path, out, "access", seq, "shrink", shrink, "fail_on",
+                                      VIPS_FAIL_ON_WARNING, NULL)
+                      : vips_jpegload(path, out, "access", seq, NULL);
     case T_PNG:
-        return check ? vips_pngload(path, out, "access", seq, "fail_on", VIPS_FAIL_ON_ERROR, NULL)
-                     : vips_pngload(path, out, "access", seq, NULL);
+        return shrink ? vips_pngload(path, out, "access", seq, "fail_on", VIPS_FAIL_ON_ERROR, NULL)
+                      : vips_pngload(path, out, "access", seq, NULL);
     case T_WEBP:
-        return check ? vips_webpload(path, out, "access", seq, "n", -1, "scale", 0.125, "fail_on",
-                                     VIPS_FAIL_ON_ERROR, NULL)
-                     : vips_webpload(path, out, "access", seq, NULL);
+        return shrink ? vips_webpload(path, out, "access", seq, "n", -1, "scale", 1.0 / shrink,
+                                      "fail_on", VIPS_FAIL_ON_ERROR, NULL)
+                      : vips_webpload(path, out, "access", seq, NULL);
     case T_GIF:
-        return check ? vips_gifload(path, out, "access", seq, "n", -1, "fail_on",
-                                    VIPS_FAIL_ON_ERROR, NULL)
-                     : vips_gifload(path, out, "access", seq, NULL);
+        return shrink ? vips_gifload(path, out, "access", seq, "n", -1, "fail_on",
+                                     VIPS_FAIL_ON_ERROR, NULL)
+                      : vips_gifload(path, out, "access", seq, NULL);
     default:
         vips_error("probe", "not an image type");
         return -1;
@@ -379,19 +383,94 @@ static app_err image_header(int t, const char *path, int *w, int *h, int *frames
     return APP_OK;
 }
 
+/* Read and drop n bytes; 0 if they were all there. */
+static int skip_bytes(FILE *f, size_t n)
+{
+    unsigned char buf[256];
+    while (n > 0) {
+        size_t k = n < sizeof buf ? n : sizeof buf;
+        if (fread(buf, 1, k, f) != k)
+            return -1;
+        n -= k;
+    }
+    return 0;
+}
+
+/* GIF data sub-blocks up to their terminator. */
+static int skip_sub_blocks(FILE *f)
+{
+    for (;;) {
+        int n = getc(f);
+        if (n == EOF)
+            return -1;
+        if (n == 0)
+            return 0;
+        if (skip_bytes(f, (size_t)n) != 0)
+            return -1;
+    }
+}
+
+/*
+ * Walk a GIF's blocks to the trailer: 0 if every block is whole (a file
+ * that ends between blocks without the trailer byte is accepted), -1 if
+ * it is cut inside a block or has bytes that are no block.  The GIF
+ * decoder drops a cut frame silently, so this is how truncation shows.
+ */
+static int gif_complete(const char *path)
+{
+    FILE *f = fopen(path, "rbe");
+    if (f == NULL)
+        return -1;
+    unsigned char h[13];
+    int rc = -1;
+    if (fread(h, 1, sizeof h, f) != sizeof h || memcmp(h, "GIF", 3) != 0)
+        goto done;
+    if ((h[10] & 0x80) && skip_bytes(f, 3u << ((h[10] & 7) + 1)) != 0)
+        goto done;
+    for (;;) {
+        int c = getc(f);
+        if (c == EOF || c == 0x3B) {
+            rc = 0;
+            break;
+        }
+        if (c == 0x21) { /* extension: label, sub-blocks */
+            if (getc(f) == EOF || skip_sub_blocks(f) != 0)
+                break;
+        } else if (c == 0x2C) { /* image: descriptor, colour table, LZW size, data */
+            unsigned char d[9];
+            if (fread(d, 1, sizeof d, f) != sizeof d)
+                break;
+            if ((d[8] & 0x80) && skip_bytes(f, 3u << ((d[8] & 7) + 1)) != 0)
+                break;
+            if (getc(f) == EOF || skip_sub_blocks(f) != 0)
+                break;
+        } else {
+            break;
+        }
+    }
+done:
+    fclose(f);
+    return rc;
+}
+
 static app_err probe_image(int t, const char *path, media_info *out, char *why, size_t whylen)
 {
     int w, h, frames, orient;
     app_err e = image_header(t, path, &w, &h, &frames, &orient, why, whylen);
     if (e != APP_OK)
         return e;
+    if (t == T_GIF && gif_complete(path) != 0) {
+        say(why, whylen, "the image cannot be decoded: the file is cut short");
+        return APP_EINVAL;
+    }
 
     /* Decode every pixel once (small through shrink-on-load) to find
      * truncated and corrupt files. */
     VipsImage *img;
     double avg;
     char msg[LIB_MSG_MAX + 1];
-    if (load_image(t, path, &img, 1) != 0) {
+    int shrink = (uint64_t)w * (uint64_t)h > SHRINK_ABOVE ? 8 : 1;
+    if (load_image(t, path, &img, shrink) != 0) {
         vips_msg(path, msg, sizeof msg);
         say(why, whylen, "the image cannot be decoded: %s", msg);
         return APP_EINVAL;

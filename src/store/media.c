@@ -1,5 +1,6 @@
 /* media.c - the media table. */
 #include "store/media.h"
+#include "media/fit.h"
 #include "store/rowjson.h"
 
 #include <stdio.h>
@@ -40,6 +41,18 @@ static json_t *media_json(const db_rows *r, int i)
     json_object_set_new(o, "url", json_string(url));
     const char *tk = db_rows_text(r, i, 18);
     json_object_set_new(o, "thumbnail_url", tk != NULL && *tk ? json_string(thumb) : json_null());
+    media_facts facts = {.kind = db_rows_text(r, i, 2),
+                         .mime = db_rows_text(r, i, 3),
+                         .format = db_rows_text(r, i, 4),
+                         .size = db_rows_int(r, i, 7, 0),
+                         .width = (int)db_rows_int(r, i, 9, 0),
+                         .height = (int)db_rows_int(r, i, 10, 0),
+                         .duration_s = (double)db_rows_int(r, i, 11, 0) / 1000.0,
+                         .fps = fps != NULL ? strtod(fps, NULL) : 0.0,
+                         .video_codec = db_rows_text(r, i, 13),
+                         .audio_codec = db_rows_text(r, i, 14),
+                         .animated = db_rows_int(r, i, 15, 0) != 0};
+    json_object_set_new(o, "fit", media_fit_json(&facts));
     return o;
 }
 

@@ -255,3 +255,40 @@ describe('limits', () => {
     assert.deepEqual(readdirSync(join(srv.dataDir, 'tmp')).filter((f) => f.startsWith('upload-')), []);
   });
 });
+
+describe('platform fit', () => {
+  test('each item says which targets it fits, with problems and warnings in words', async () => {
+    const fitOf = async (name, type) => {
+      const r = await upload(owner, ws, fixture(name), type, name);
+      assert.ok(r.status === 201 || r.status === 200, r.text);
+      const got = await owner.get(`/api/v1/workspaces/${ws}/media/${r.json.media.id}`);
+      assert.deepEqual(got.json.media.fit, r.json.media.fit, 'the same on reading');
+      return r.json.media.fit;
+    };
+    // 160x90, 2 s, H.264 + AAC MP4: horizontal and short
+    const wide = await fitOf('clip-160x90.mp4', 'video/mp4');
+    assert.equal(wide.x_video.ok, true, JSON.stringify(wide.x_video));
+    assert.equal(wide.youtube_video.ok, true);
+    assert.equal(wide.youtube_short.ok, false);
+    assert.match(wide.youtube_short.problems.join(' '), /horizontal/);
+    assert.match(wide.instagram_reel.warnings.join(' '), /9:16/);
+    assert.equal(wide.x_image, undefined, 'image targets are not listed for a video');
+    assert.equal(wide.facebook_photo, undefined);
+    // 90x160: vertical, a Short
+    const tall = await fitOf('clip-90x160.mp4', 'video/mp4');
+    assert.equal(tall.youtube_short.ok, true, JSON.stringify(tall.youtube_short));
+    assert.deepEqual(tall.youtube_short.problems, []);
+    // 320x240 JPEG
+    const jpeg = await fitOf('photo-320x240.jpg', 'image/jpeg');
+    assert.equal(jpeg.x_image.ok, true);
+    assert.equal(jpeg.facebook_photo.ok, true);
+    assert.equal(jpeg.x_video, undefined, 'video targets are not listed for an image');
+    // 200x250 PNG (4:5): Instagram takes only JPEG (see src/media/fit.c), and it is narrow
+    const png = await fitOf('portrait-200x250.png', 'image/png');
+    assert.equal(png.instagram_image.ok, false);
+    assert.match(png.instagram_image.problems.join(' '), /JPEG/);
+    assert.doesNotMatch(png.instagram_image.problems.join(' '), /too (tall|wide)/, '4:5 is allowed');
+    assert.match(png.instagram_image.warnings.join(' '), /320/);
+    assert.equal(png.facebook_photo.ok, true);
+  });
+});

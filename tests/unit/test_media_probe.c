@@ -162,6 +162,14 @@ static int setup(void **state)
         return -1;
     g_object_unref(anim);
 
+    /* Over 4 megapixels: decode-checked through shrink-on-load. */
+    VipsImage *big = NULL;
+    if (vips_black(&big, 2400, 1800, "bands", 3, NULL) != 0 ||
+        vips_jpegsave(big, tmp("big.jpg"), NULL) != 0 ||
+        vips_webpsave(big, tmp("big.webp"), NULL) != 0)
+        return -1;
+    g_object_unref(big);
+
     /* Broken files. */
     size_t n;
     unsigned char *b = slurp(tmp("photo.jpg"), &n);
@@ -172,6 +180,19 @@ static int setup(void **state)
     free(b);
     b = slurp(tmp("photo.png"), &n);
     spit(tmp("truncated.png"), b, n * 6 / 10);
+    free(b);
+    b = slurp(tmp("big.jpg"), &n);
+    spit(tmp("big-truncated.jpg"), b, n * 6 / 10);
+    free(b);
+    b = slurp(tmp("anim.gif"), &n);
+    spit(tmp("anim-truncated.gif"), b, n * 6 / 10);
+    spit(tmp("anim-no-trailer.gif"), b, n - 1); /* every frame whole: fine */
+    free(b);
+    b = slurp(tmp("photo.webp"), &n);
+    spit(tmp("truncated.webp"), b, n * 6 / 10);
+    free(b);
+    b = slurp(tmp("anim.webp"), &n);
+    spit(tmp("anim-truncated.webp"), b, n * 6 / 10);
     free(b);
     b = slurp(FIX "clip-160x90.mp4", &n);
     spit(tmp("cut.mp4"), b, n / 2);
@@ -292,6 +313,13 @@ static void test_images(void **state)
     mi = probe_ok(tmp("alpha.png"), "image/png");
     assert_int_equal(mi.width, 200);
     assert_int_equal(mi.height, 250);
+
+    mi = probe_ok(tmp("big.jpg"), NULL);
+    assert_int_equal(mi.width, 2400);
+    assert_int_equal(mi.height, 1800);
+    mi = probe_ok(tmp("big.webp"), NULL);
+    assert_int_equal(mi.width, 2400);
+    assert_int_equal(mi.height, 1800);
 }
 
 static void test_orientation_and_animation(void **state)
@@ -307,6 +335,9 @@ static void test_orientation_and_animation(void **state)
     assert_int_equal(mi.frames, 3);
     assert_int_equal(mi.width, 64);
     assert_int_equal(mi.height, 48);
+
+    mi = probe_ok(tmp("anim-no-trailer.gif"), NULL);
+    assert_int_equal(mi.frames, 3);
 
     mi = probe_ok(tmp("anim.webp"), NULL);
     assert_string_equal(mi.mime, "image/webp");
@@ -346,6 +377,10 @@ static void test_refusals(void **state)
     probe_refused(tmp("truncated.jpg"), "image/jpeg", "the image cannot be decoded: ");
     probe_refused(tmp("corrupt.jpg"), NULL, "the image cannot be decoded: ");
     probe_refused(tmp("truncated.png"), NULL, "the image cannot be decoded: ");
+    probe_refused(tmp("big-truncated.jpg"), NULL, "the image cannot be decoded: ");
+    probe_refused(tmp("anim-truncated.gif"), NULL, "the image cannot be decoded: ");
+    probe_refused(tmp("truncated.webp"), NULL, "the image cannot be decoded: ");
+    probe_refused(tmp("anim-truncated.webp"), NULL, "the image cannot be decoded: ");
     probe_refused(tmp("bomb.png"), "image/png", "12000x12000");
     probe_refused(tmp("bomb.png"), NULL, "the limit is 100 megapixels");
     probe_refused(tmp("cut.mp4"), "video/mp4", "the video cannot be decoded: ");
@@ -420,6 +455,8 @@ static void test_thumbnails(void **state)
     thumb_ok(tmp("anim.gif"), 32, 32, 24);    /* first frame */
     thumb_ok(tmp("anim.webp"), 32, 32, 24);
     thumb_ok(tmp("photo.jpg"), 1000, 320, 240); /* never enlarged */
+    thumb_ok(tmp("big.jpg"), 400, 400, 300);
+    thumb_ok(tmp("big.webp"), 400, 400, 300);
     thumb_ok(FIX "clip-160x90.mp4", 64, 64, 36);
     thumb_ok(FIX "clip-160x90.mov", 64, 64, 36);
     thumb_ok(FIX "clip-90x160.mp4", 64, 36, 64);
