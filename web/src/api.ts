@@ -125,6 +125,42 @@ export interface PendingChoice {
   accounts: OfferedAccount[];
 }
 
+/** A file in a workspace's media library. */
+export interface MediaItem {
+  id: number;
+  kind: 'image' | 'video';
+  mime: string;
+  format: string | null;
+  name: string;
+  alt_text: string | null;
+  size: number;
+  sha256: string;
+  width: number;
+  height: number;
+  duration_s: number;
+  fps: number;
+  video_codec: string | null;
+  audio_codec: string | null;
+  animated: boolean;
+  created_at: string;
+  url: string;
+  thumbnail_url: string | null;
+  /** Whether the file suits each publishing target, when the server says. */
+  fit?: Record<string, MediaFit> | null;
+}
+
+export interface MediaFit {
+  ok: boolean;
+  problems?: string[] | null;
+  warnings?: string[] | null;
+}
+
+export interface MediaPage {
+  items: MediaItem[];
+  next_before: number | null;
+  usage: { bytes: number; quota_bytes: number };
+}
+
 export interface Items<T> {
   items: T[];
 }
@@ -179,28 +215,33 @@ function waitText(seconds: number): string {
   return `${minutes} minutes`;
 }
 
-async function toError(res: Response): Promise<ApiError> {
-  const retryHeader = res.headers.get('Retry-After');
+/** The typed error for an error answer, from its status, headers and parsed body (if any). */
+function errorFrom(status: number, statusText: string, retryHeader: string | null, data: unknown): ApiError {
   const retryAfter = retryHeader !== null && /^\d+$/.test(retryHeader) ? Number(retryHeader) : null;
-  let code = 'http_' + res.status;
-  let message = `The server answered ${res.status} ${res.statusText}`.trim() + '.';
+  let code = 'http_' + status;
+  let message = `The server answered ${status} ${statusText}`.trim() + '.';
   let field: string | null = null;
-  try {
-    const data: unknown = await res.json();
-    const err = (data as { error?: { code?: unknown; message?: unknown; field?: unknown } } | null)?.error;
-    if (err && typeof err.code === 'string') code = err.code;
-    if (err && typeof err.message === 'string' && err.message !== '') message = err.message;
-    if (err && typeof err.field === 'string' && err.field !== '') field = err.field;
-  } catch {
-    /* not the error shape: keep the generic message */
-  }
+  const err = (data as { error?: { code?: unknown; message?: unknown; field?: unknown } } | null)?.error;
+  if (err && typeof err.code === 'string') code = err.code;
+  if (err && typeof err.message === 'string' && err.message !== '') message = err.message;
+  if (err && typeof err.field === 'string' && err.field !== '') field = err.field;
   if (code === 'too_many_requests' || code === 'busy') {
     const base = code === 'busy' ? 'The server is busy.' : 'Too many attempts.';
     message = retryAfter !== null ? `${base} Try again in ${waitText(retryAfter)}.` : `${base} Try again later.`;
   }
   if (message.length > 0) message = message[0]!.toUpperCase() + message.slice(1);
   if (!/[.!?…]$/.test(message)) message += '.';
-  return new ApiError(res.status, code, message, field, retryAfter);
+  return new ApiError(status, code, message, field, retryAfter);
+}
+
+async function toError(res: Response): Promise<ApiError> {
+  let data: unknown = null;
+  try {
+    data = await res.json();
+  } catch {
+    /* not the error shape: keep the generic message */
+  }
+  return errorFrom(res.status, res.statusText, res.headers.get('Retry-After'), data);
 }
 
 async function send(method: Method, path: string, body: unknown): Promise<Response> {
@@ -266,4 +307,95 @@ export function messageOf(err: unknown): string {
   if (err instanceof ApiError) return err.message;
   if (err instanceof Error && err.message) return err.message;
   return 'Something went wrong.';
+}
+
+/** An upload in flight: its outcome, and a way to stop it. */
+export interface Upload<T> {
+  done: Promise<{ status: number; data: T }>;
+  abort: () => void;
+}
+
+/** Thrown by an upload that was stopped with abort(). */
+export class UploadAborted extends Error {
+  override readonly name = 'UploadAborted';
+  constructor() {
+    super('The upload was cancelled.');
+  }
+}
+
+/**
+ * Send a file as the raw body of a POST, reporting progress (0..1).
+ * XMLHttpRequest, not fetch: only it reports upload progress.
+ * A stale CSRF token is refreshed and the upload tried once more.
+ */
+export function upload<T>(path: string, file: Blob, onProgress: (fraction: number) => void): Upload<T> {
+  let xhr: XMLHttpRequest | null = null;
+  let aborted = false;
+  const once = () =>
+    new Promise<{ status: number; data: unknown; error: ApiError | null }>((resolve, reject) => {
+      const req = new XMLHttpRequest();
+      xhr = req;
+      req.open('POST', BASE + path);
+      // Same origin: the session cookie goes along without withCredentials.
+      req.setRequestHeader('Accept', 'application/json');
+      req.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+      if (csrfToken) req.setRequestHeader('X-CSRF-Token', csrfToken);
+      req.upload.onprogress = (e) => {
+        if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+      };
+      req.onload = () => {
+        let data: unknown = null;
+        try {
+          data = req.responseText ? JSON.parse(req.responseText) : null;
+        } catch {
+          data = null;
+        }
+        if (req.status >= 200 && req.status < 300) {
+          if (data === null) {
+            resolve({
+              status: req.status,
+              data,
+              error: new ApiError(req.status, 'bad_reply', 'The server sent a reply this page could not read.'),
+            });
+          } else resolve({ status: req.status, data, error: null });
+          return;
+        }
+        resolve({
+          status: req.status,
+          data,
+          error: errorFrom(req.status, req.statusText, req.getResponseHeader('Retry-After'), data),
+        });
+      };
+      req.onerror = () =>
+        reject(new ApiError(0, 'network', 'The upload did not reach the server. Check your connection and try again.'));
+      req.onabort = () => reject(new UploadAborted());
+      req.send(file);
+    });
+
+  const done = (async () => {
+    let res = await once();
+    if (res.error?.code === 'csrf_failed' && !aborted) {
+      const me = await send('GET', '/me', undefined);
+      if (me.ok) {
+        const data = (await me.json()) as { csrf_token?: string };
+        setCsrfToken(data.csrf_token);
+        if (aborted) throw new UploadAborted();
+        onProgress(0);
+        res = await once();
+      }
+    }
+    if (res.error) {
+      if (res.status === 401 && unauthorized) unauthorized();
+      throw res.error;
+    }
+    return { status: res.status, data: res.data as T };
+  })();
+
+  return {
+    done,
+    abort: () => {
+      aborted = true;
+      xhr?.abort();
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import type { ComponentType } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { navigate, usePath } from './router';
 import { Layout, Page, PRODUCT_NAME } from './components/Layout';
 import { AppShell } from './components/AppShell';
@@ -9,7 +9,7 @@ import { Landing } from './pages/Landing';
 import { Privacy } from './pages/Privacy';
 import { NotFound } from './pages/NotFound';
 import { SignIn, SignUp } from './pages/Auth';
-import { Analytics, Calendar, Compose, Media } from './pages/Sections';
+import { Analytics, Calendar, Compose } from './pages/Sections';
 import { Accounts } from './pages/Accounts';
 import { AcceptInvitation, NewWorkspace } from './pages/Workspaces';
 import { WorkspaceSettings } from './pages/settings/WorkspaceSettings';
@@ -17,6 +17,50 @@ import { Members } from './pages/settings/Members';
 import { Invitations } from './pages/settings/Invitations';
 import { Activity } from './pages/settings/Activity';
 import { ApiKeys, Profile, Sessions } from './pages/settings/Account';
+
+/**
+ * A page loaded on first visit, in its own chunk (keeps the first download small).
+ * Shows a loading line meanwhile, and a retry if the chunk cannot be fetched.
+ */
+function lazyPage(load: () => Promise<ComponentType>): ComponentType {
+  let loaded: ComponentType | null = null;
+  return function LazyPage() {
+    const [View, setView] = useState<ComponentType | null>(() => loaded);
+    const [error, setError] = useState<unknown>(null);
+    const [tick, setTick] = useState(0);
+    useEffect(() => {
+      if (View) return;
+      let live = true;
+      load().then(
+        (v) => {
+          loaded = v;
+          if (live) setView(() => v);
+        },
+        () => {
+          if (live) setError(new Error('This page could not be loaded. Check your connection and try again.'));
+        },
+      );
+      return () => {
+        live = false;
+      };
+    }, [tick]);
+    if (View) return <View />;
+    if (error) {
+      return (
+        <ErrorBox
+          error={error}
+          onRetry={() => {
+            setError(null);
+            setTick((n) => n + 1);
+          }}
+        />
+      );
+    }
+    return <Loading />;
+  };
+}
+
+const Media = lazyPage(() => import('./pages/Media').then((m) => m.Media));
 
 /** Client routes. The server answers each of these paths with index.html. */
 const PUBLIC_ROUTES: Readonly<Record<string, ComponentType>> = {

@@ -25,6 +25,15 @@ export function roleLabel(role: string): string {
   return (ROLE_LABEL as Record<string, string>)[role] ?? role;
 }
 
+/** Whether role is min or above. */
+export const atLeast = (role: Role | undefined | null, min: Role): boolean => !!role && RANK[role] >= RANK[min];
+
+/** Contributor and up: upload media, write drafts, rename media and give it alt text. */
+export const canContribute = (role: Role | undefined | null): boolean => atLeast(role, 'contributor');
+
+/** Editor and up: approve, schedule, delete media. */
+export const canEdit = (role: Role | undefined | null): boolean => atLeast(role, 'editor');
+
 /** Admin or owner: members, invitations, settings, activity log. */
 export const isAdmin = (role: Role | undefined | null): boolean => !!role && RANK[role] >= RANK.admin;
 

@@ -1,5 +1,5 @@
 /*
- * Calendar, Compose, Media and Analytics. Their features arrive in later
+ * Calendar, Compose and Analytics. Their features arrive in later
  * versions; for now each says plainly what will appear there. Also the
  * pieces every workspace page shares (WithWorkspace, Icon).
  */
@@ -38,12 +38,13 @@ export function WithWorkspace({ children }: { children: ComponentChildren }) {
   return <>{children}</>;
 }
 
-type IconName = 'calendar' | 'compose' | 'media' | 'accounts' | 'analytics' | 'workspace';
+type IconName = 'calendar' | 'compose' | 'media' | 'video' | 'accounts' | 'analytics' | 'workspace';
 
 const ICON_PATHS: Record<IconName, string> = {
   calendar: 'M7 3v3M17 3v3M4 9h16M5 5h14a1 1 0 0 1 1 1v13a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1Z',
   compose: 'M4 20h4L19 9l-4-4L4 16v4ZM13 7l4 4',
   media: 'M4 5h16v14H4zM4 16l5-5 4 4 3-3 4 4M15 9.5a1.5 1.5 0 1 0 0-.01',
+  video: 'M4 6h11a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1ZM16 10.5l5-3v9l-5-3',
   accounts: 'M8 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6ZM2.5 19a5.5 5.5 0 0 1 11 0M16 11a3 3 0 1 0 0-6M18 19h3.5a5.5 5.5 0 0 0-4.5-5.4',
   analytics: 'M4 20V4M4 20h16M8 16v-5M12 16V8M16 16v-3M20 16V6',
   workspace: 'M4 7h16v12H4zM9 7V5h6v2M4 12h16',
@@ -103,14 +104,6 @@ export function Compose() {
         Here you will write a post once, with text, images or video, tailor it for each platform, and
         check previews and limits before saving or scheduling it.
       </p>
-    </Section>
-  );
-}
-
-export function Media() {
-  return (
-    <Section title="Media" icon="media" emptyTitle="No media yet">
-      <p>Images and videos uploaded for your posts will be listed here, ready to reuse.</p>
     </Section>
   );
 }
