@@ -76,6 +76,10 @@ describe('uploads', () => {
       [fixture('not-an-image.txt'), 'image/jpeg'],
       [fixture('truncated.jpg'), 'image/jpeg'],
       [fixture('clip-160x90.mp4'), 'image/png'],
+      [Buffer.from('<!doctype html><html><body><script>alert(1)</script></body></html>'), 'image/png'],
+      [Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="9" height="9"/></svg>'), 'image/svg+xml'],
+      [Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), 'image/jpeg'],
+      [Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('<script>alert(1)</script>')]), 'image/jpeg'],
     ];
     const before = (await owner.get(`/api/v1/workspaces/${ws}/media`)).json.items.length;
     for (const [bytes, type] of cases) {
@@ -89,6 +93,15 @@ describe('uploads', () => {
     assert.equal(empty.status, 400);
     assert.equal((await owner.get(`/api/v1/workspaces/${ws}/media`)).json.items.length, before);
     assert.deepEqual(readdirSync(join(srv.dataDir, 'tmp')).filter((f) => f.startsWith('upload-')), [], 'no staging files left');
+  });
+
+  test('a path in the file name is only a name', async () => {
+    const r = await upload(owner, ws, fixture('clip-90x160.mp4'), 'video/mp4', '../../etc/passwd');
+    assert.equal(r.status, 201, r.text);
+    assert.ok(!r.json.media.name.includes('/'), r.json.media.name);
+    const f = await fetch(srv.url + r.json.media.url, { headers: { Cookie: `p2s_session=${owner.cookie}` } });
+    assert.match(f.headers.get('content-disposition'), /^inline; filename="[A-Za-z0-9._-]+"$/);
+    await f.arrayBuffer();
   });
 
   test('a PNG declared as octet-stream is fine: the bytes decide', async () => {
