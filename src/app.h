@@ -17,17 +17,17 @@
 #define P2S_VERSION "0.1.0"
 
 typedef struct app {
-    const config *cfg;        /* settings */
-    logger log;               /* structured log */
-    db *db;                   /* database pool */
-    const route *routes;      /* the route table */
-    size_t nroutes;           /* rows in it */
-    char node_id[40];         /* this process's id in the nodes table */
-    int64_t started_ms;       /* when this process started (UTC ms) */
-    char web_root[4096];      /* realpath of cfg->web_dir, "" if it does not exist */
-    struct keyring *keys;     /* master keys (crypto/keyring.h) */
-    struct pw_hasher *hasher; /* password hashing, a few at a time */
-    struct media_store *media;     /* where media files live (media/storage.h) */
+    const config *cfg;         /* settings */
+    logger log;                /* structured log */
+    db *db;                    /* database pool */
+    const route *routes;       /* the route table */
+    size_t nroutes;            /* rows in it */
+    char node_id[40];          /* this process's id in the nodes table */
+    int64_t started_ms;        /* when this process started (UTC ms) */
+    char web_root[4096];       /* realpath of cfg->web_dir, "" if it does not exist */
+    struct keyring *keys;      /* master keys (crypto/keyring.h) */
+    struct pw_hasher *hasher;  /* password hashing, a few at a time */
+    struct media_store *media; /* where media files live (media/storage.h) */
 } app;
 
 #endif

@@ -55,8 +55,8 @@ void api_media_upload(http_req *req)
         return;
     }
     const char *declared = http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (declared != NULL && (strncasecmp(declared, "application/octet-stream", 24) == 0 ||
-                             *declared == '\0'))
+    if (declared != NULL &&
+        (strncasecmp(declared, "application/octet-stream", 24) == 0 || *declared == '\0'))
         declared = NULL;
     media_info info;
     if (media_probe(req->upload_path, declared, &info, why, sizeof why) != APP_OK) {
@@ -85,8 +85,8 @@ void api_media_upload(http_req *req)
     snprintf(key, sizeof key, "ws%lld/%s.%s", (long long)ws, id, info.format);
     snprintf(thumb_key, sizeof thumb_key, "ws%lld/%s.thumb.jpg", (long long)ws, id);
     snprintf(thumb_path, sizeof thumb_path, "%s/tmp/thumb-%s.jpg", a->cfg->data_dir, id);
-    int have_thumb = media_thumbnail(req->upload_path, &info, THUMB_SIDE, thumb_path, why,
-                                     sizeof why) == APP_OK;
+    int have_thumb =
+        media_thumbnail(req->upload_path, &info, THUMB_SIDE, thumb_path, why, sizeof why) == APP_OK;
     e = media_store_put_file(a->media, key, req->upload_path, info.mime, req->upload_sha256,
                              req->upload_size);
     if (e == APP_OK && have_thumb) {
@@ -141,7 +141,8 @@ void api_media_upload(http_req *req)
         media_store_delete(a->media, key);
         if (have_thumb)
             media_store_delete(a->media, thumb_key);
-        if (e == APP_ECONFLICT && store_media_by_sha(a->db, ws, req->upload_sha256, &item) == APP_OK) {
+        if (e == APP_ECONFLICT &&
+            store_media_by_sha(a->db, ws, req->upload_sha256, &item) == APP_OK) {
             http_reply_json(req, 200, json_pack("{s:o, s:b}", "media", item, "duplicate", 1));
             return;
         }

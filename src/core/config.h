@@ -42,28 +42,28 @@ typedef struct config {
     int shutdown_timeout;               /* seconds to let requests in flight finish */
     int trust_proxy;                    /* take the client address from X-Forwarded-For */
     int hash_slots;                     /* password hashes computed at once */
-    int auth_fail_limit;    /* sign-in/registration failures per IP or email per window */
-    int signup_limit;       /* accounts created per IP per window */
-    int auth_window_s;      /* throttling window (s) */
-    int session_idle_hours; /* a session unused this long ends */
-    int session_max_days;   /* a session ends this long after sign-in */
-    int refresh_interval_s; /* how often the token refresher looks for work (s) */
-    char media_dir[CFG_PATH_MAX];      /* local media store (default DATA_DIR/media) */
-    char media_store[16];              /* "local" or "s3" */
-    char s3_endpoint[256];             /* S3-compatible endpoint, e.g. https://s3.eu-west-1.amazonaws.com */
-    char s3_region[64];                /* region for Signature V4 */
-    char s3_bucket[128];               /* bucket */
-    char s3_access_key[256];           /* access key id (environment only) */
-    char s3_secret_key[256];           /* secret access key (environment only) */
-    int s3_path_style;                 /* 1: endpoint/bucket/key; 0: bucket.endpoint/key */
-    int media_max_mb;                  /* largest file accepted (MiB) */
-    int media_quota_mb;                /* media a workspace may keep (MiB) */
-    platform_cfg facebook;  /* Facebook Pages (Facebook Login) */
-    platform_cfg instagram; /* Instagram Login */
-    platform_cfg linkedin;  /* LinkedIn members */
-    platform_cfg google;    /* YouTube (Google OAuth) */
-    platform_cfg x;         /* X */
-    int public_url_derived; /* public_url was derived from listen, not set */
+    int auth_fail_limit;          /* sign-in/registration failures per IP or email per window */
+    int signup_limit;             /* accounts created per IP per window */
+    int auth_window_s;            /* throttling window (s) */
+    int session_idle_hours;       /* a session unused this long ends */
+    int session_max_days;         /* a session ends this long after sign-in */
+    int refresh_interval_s;       /* how often the token refresher looks for work (s) */
+    char media_dir[CFG_PATH_MAX]; /* local media store (default DATA_DIR/media) */
+    char media_store[16];         /* "local" or "s3" */
+    char s3_endpoint[256];   /* S3-compatible endpoint, e.g. https://s3.eu-west-1.amazonaws.com */
+    char s3_region[64];      /* region for Signature V4 */
+    char s3_bucket[128];     /* bucket */
+    char s3_access_key[256]; /* access key id (environment only) */
+    char s3_secret_key[256]; /* secret access key (environment only) */
+    int s3_path_style;       /* 1: endpoint/bucket/key; 0: bucket.endpoint/key */
+    int media_max_mb;        /* largest file accepted (MiB) */
+    int media_quota_mb;      /* media a workspace may keep (MiB) */
+    platform_cfg facebook;   /* Facebook Pages (Facebook Login) */
+    platform_cfg instagram;  /* Instagram Login */
+    platform_cfg linkedin;   /* LinkedIn members */
+    platform_cfg google;     /* YouTube (Google OAuth) */
+    platform_cfg x;          /* X */
+    int public_url_derived;  /* public_url was derived from listen, not set */
 } config;
 
 /* Type of a setting, which decides how its text is checked. */

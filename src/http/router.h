@@ -22,7 +22,7 @@ typedef void (*http_handler)(http_req *req);
 
 /* Route flags. */
 enum {
-    ROUTE_JSON = 1 << 0,   /* the body, if any, must be a JSON object (application/json) */
+    ROUTE_JSON = 1 << 0,    /* the body, if any, must be a JSON object (application/json) */
     ROUTE_BROWSER = 1 << 1, /* besides the permission, needs a browser session, not an API key */
     ROUTE_STREAM = 1 << 2   /* the body is streamed to a staging file (uploads); the guard runs
                                before any of it is read; max_body 0 = P2S_MEDIA_MAX_MB */

@@ -130,8 +130,8 @@ static int open_staging(http_req *req)
     char hex[25];
     randombytes_buf(raw, sizeof raw);
     sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
-    snprintf(req->upload_path, sizeof req->upload_path, "%s/tmp/upload-%s",
-             req->app->cfg->data_dir, hex);
+    snprintf(req->upload_path, sizeof req->upload_path, "%s/tmp/upload-%s", req->app->cfg->data_dir,
+             hex);
     req->upload_fd = open(req->upload_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (req->upload_fd < 0) {
         req->upload_path[0] = '\0';
@@ -189,8 +189,7 @@ static void begin_request(http_req *req)
     if (req->matched == ROUTER_FOUND) {
         const route *r = req->match.route;
         if (r->flags & ROUTE_STREAM)
-            req->body_cap = r->max_body ? r->max_body
-                                        : (size_t)a->cfg->media_max_mb * 1024 * 1024;
+            req->body_cap = r->max_body ? r->max_body : (size_t)a->cfg->media_max_mb * 1024 * 1024;
         else
             req->body_cap = r->max_body ? r->max_body : (size_t)a->cfg->max_body_kb * 1024;
         long long cl = content_length(req);

@@ -42,6 +42,8 @@
 
 /* Largest picture accepted (decompression bombs). */
 #define PIXEL_LIMIT 100000000ULL
+/* Memory a decoder may hold at once for a picture that cannot be streamed. */
+#define HELD_LIMIT (256ULL << 20)
 /* All frames of an animation together, decoded once to check them. */
 #define ANIM_PIXEL_LIMIT 1000000000ULL
 /* Pictures larger than this are decode-checked through shrink-on-load. */
@@ -96,8 +98,8 @@ static void init_libraries(void)
     vips_cache_set_max_mem(0);
     vips_cache_set_max_files(0);
     vips_concurrency_set(1);
-    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO, quiet_log,
-                      NULL);
+    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO,
+                      quiet_log, NULL);
     av_log_set_level(AV_LOG_QUIET);
 
     magic_cookie = magic_open(MAGIC_MIME_TYPE);
@@ -119,7 +121,8 @@ int media_probe_init(void)
 
 /* ---- small helpers ----------------------------------------------------- */
 
-static void say(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void say(char *why, size_t whylen, const char *fmt, ...)
 {
@@ -203,10 +206,10 @@ static uint32_t be32(const unsigned char *p)
 
 static int brand_type(const unsigned char *b)
 {
-    static const char *const mp4[] = {"isom", "iso2", "iso3", "iso4", "iso5", "iso6", "iso7",
-                                      "iso8", "iso9", "mp41", "mp42", "mp71", "avc1", "M4V ",
-                                      "M4VH", "M4VP", "dash", "MSNV", "NDAS", "XAVC", "f4v ",
-                                      "mmp4", "cmfc", "cmf2"};
+    static const char *const mp4[] = {"isom", "iso2", "iso3", "iso4", "iso5", "iso6",
+                                      "iso7", "iso8", "iso9", "mp41", "mp42", "mp71",
+                                      "avc1", "M4V ", "M4VH", "M4VP", "dash", "MSNV",
+                                      "NDAS", "XAVC", "f4v ", "mmp4", "cmfc", "cmf2"};
     if (memcmp(b, "qt  ", 4) == 0)
         return T_MOV;
     for (size_t i = 0; i < sizeof mp4 / sizeof mp4[0]; i++) {
@@ -284,8 +287,9 @@ static int declared_conflicts(const char *declared, int t, char *label, size_t l
         return 0;
 
     static const char *const alias[][2] = {
-        {"image/jpg", "image/jpeg"},  {"image/pjpeg", "image/jpeg"}, {"image/x-png", "image/png"},
-        {"video/x-m4v", "video/mp4"}, {"video/mov", "video/quicktime"},
+        {"image/jpg", "image/jpeg"},      {"image/pjpeg", "image/jpeg"},
+        {"image/x-png", "image/png"},     {"video/x-m4v", "video/mp4"},
+        {"video/mov", "video/quicktime"},
     };
     const char *canon = d;
     for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++) {
@@ -339,45 +343,103 @@ static int load_image(int t, const char *path, VipsImage **out, int shrink)
     }
 }
 
-/* The header: pixel size of one frame, frames, EXIF orientation. */
-static app_err image_header(int t, const char *path, int *w, int *h, int *frames, int *orient,
-                            char *why, size_t whylen)
+/* What the header says. */
+typedef struct image_head {
+    int w, h;      /* one frame, as stored */
+    int frames;    /* pages */
+    int orient;    /* EXIF orientation 1..8 */
+    int has_alpha; /* bands include alpha */
+} image_head;
+
+/*
+ * Bytes per pixel the decoder holds in memory at once, for the formats that
+ * cannot stream: progressive JPEG (coefficients of the whole picture),
+ * interlaced PNG (the whole picture), GIF (the canvas), animated WebP (the
+ * canvas and a frame).  0 for the formats that stream row by row.
+ */
+static unsigned held_bytes_per_pixel(int t, VipsImage *img, int frames, const char **what)
+{
+    int interlaced = 0;
+    if (vips_image_get_typeof(img, "interlaced") != 0 &&
+        vips_image_get_int(img, "interlaced", &interlaced) != 0)
+        interlaced = 0;
+    unsigned bands = (unsigned)vips_image_get_bands(img);
+    unsigned sample = vips_image_get_format(img) == VIPS_FORMAT_USHORT ? 2 : 1;
+    switch (t) {
+    case T_JPEG: {
+        if (!interlaced)
+            return 0;
+        *what = "progressive JPEG";
+        const char *sub = NULL;
+        if (vips_image_get_typeof(img, "jpeg-chroma-subsample") != 0 &&
+            vips_image_get_string(img, "jpeg-chroma-subsample", &sub) == 0 && sub != NULL &&
+            strcmp(sub, "4:2:0") == 0)
+            return 3;
+        return 2 * bands;
+    }
+    case T_PNG:
+        *what = "interlaced PNG";
+        return interlaced ? bands * sample + 1 : 0;
+    case T_GIF:
+        *what = "GIF";
+        return 5;
+    case T_WEBP:
+        *what = "animated WebP";
+        return frames > 1 ? 8 : 0;
+    default:
+        return 0;
+    }
+}
+
+/* The header: pixel size of one frame, frames, EXIF orientation; the limits. */
+static app_err image_header(int t, const char *path, image_head *hd, char *why, size_t whylen)
 {
     VipsImage *img;
     char msg[LIB_MSG_MAX + 1];
+    memset(hd, 0, sizeof *hd);
     if (load_image(t, path, &img, 0) != 0) {
         vips_msg(path, msg, sizeof msg);
         say(why, whylen, "the image cannot be decoded: %s", msg);
         return APP_EINVAL;
     }
-    *w = vips_image_get_width(img);
-    *h = vips_image_get_page_height(img);
+    hd->w = vips_image_get_width(img);
+    hd->h = vips_image_get_page_height(img);
     int n = 1, o = 1;
     if (vips_image_get_typeof(img, "n-pages") != 0 && vips_image_get_int(img, "n-pages", &n) != 0)
         n = 1;
     if (vips_image_get_typeof(img, VIPS_META_ORIENTATION) != 0 &&
         vips_image_get_int(img, VIPS_META_ORIENTATION, &o) != 0)
         o = 1;
+    hd->frames = n >= 1 ? n : 1;
+    hd->orient = (o >= 1 && o <= 8) ? o : 1;
+    hd->has_alpha = vips_image_hasalpha(img);
+    const char *what = "";
+    unsigned held = held_bytes_per_pixel(t, img, hd->frames, &what);
     vips_error_clear();
     g_object_unref(img);
-    *frames = n >= 1 ? n : 1;
-    *orient = (o >= 1 && o <= 8) ? o : 1;
 
-    if (*w <= 0 || *h <= 0) {
+    if (hd->w <= 0 || hd->h <= 0) {
         say(why, whylen, "the image cannot be decoded: it has no pixels");
         return APP_EINVAL;
     }
-    uint64_t px = (uint64_t)*w * (uint64_t)*h;
+    uint64_t px = (uint64_t)hd->w * (uint64_t)hd->h;
     if (px > PIXEL_LIMIT) {
         say(why, whylen,
-            "the image is %dx%d pixels (%.0f megapixels); the limit is %llu megapixels", *w, *h,
-            (double)px / 1e6, PIXEL_LIMIT / 1000000ULL);
+            "the image is %dx%d pixels (%.0f megapixels); the limit is %llu megapixels", hd->w,
+            hd->h, (double)px / 1e6, PIXEL_LIMIT / 1000000ULL);
         return APP_EINVAL;
     }
-    if (px * (uint64_t)*frames > ANIM_PIXEL_LIMIT) {
+    if (px * held > HELD_LIMIT) {
+        say(why, whylen,
+            "the %s is %dx%d pixels; decoding it would need about %llu MB (limit %llu MB): "
+            "send a smaller picture",
+            what, hd->w, hd->h, (unsigned long long)(px * held >> 20), HELD_LIMIT >> 20);
+        return APP_EINVAL;
+    }
+    if (px * (uint64_t)hd->frames > ANIM_PIXEL_LIMIT) {
         say(why, whylen,
             "the animation is too large: %d frames of %dx%d pixels (limit %llu megapixels in all)",
-            *frames, *w, *h, ANIM_PIXEL_LIMIT / 1000000ULL);
+            hd->frames, hd->w, hd->h, ANIM_PIXEL_LIMIT / 1000000ULL);
         return APP_EINVAL;
     }
     return APP_OK;
@@ -455,8 +517,8 @@ done:
 
 static app_err probe_image(int t, const char *path, media_info *out, char *why, size_t whylen)
 {
-    int w, h, frames, orient;
-    app_err e = image_header(t, path, &w, &h, &frames, &orient, why, whylen);
+    image_head hd;
+    app_err e = image_header(t, path, &hd, why, whylen);
     if (e != APP_OK)
         return e;
     if (t == T_GIF && gif_complete(path) != 0) {
@@ -469,7 +531,7 @@ static app_err probe_image(int t, const char *path, media_info *out, char *why, 
     VipsImage *img;
     double avg;
     char msg[LIB_MSG_MAX + 1];
-    int shrink = (uint64_t)w * (uint64_t)h > SHRINK_ABOVE ? 8 : 1;
+    int shrink = (uint64_t)hd.w * (uint64_t)hd.h > SHRINK_ABOVE ? 8 : 1;
     if (load_image(t, path, &img, shrink) != 0) {
         vips_msg(path, msg, sizeof msg);
         say(why, whylen, "the image cannot be decoded: %s", msg);
@@ -484,16 +546,16 @@ static app_err probe_image(int t, const char *path, media_info *out, char *why, 
     }
     vips_error_clear();
 
-    out->orientation = orient;
-    if (orient >= 5) {
-        out->width = h;
-        out->height = w;
+    out->orientation = hd.orient;
+    if (hd.orient >= 5) {
+        out->width = hd.h;
+        out->height = hd.w;
     } else {
-        out->width = w;
-        out->height = h;
+        out->width = hd.w;
+        out->height = hd.h;
     }
-    out->frames = frames;
-    out->animated = (t == T_GIF || t == T_WEBP) && frames > 1;
+    out->frames = hd.frames;
+    out->animated = (t == T_GIF || t == T_WEBP) && hd.frames > 1;
     return APP_OK;
 }
 
@@ -514,9 +576,8 @@ static void video_close(video *v)
 static const uint8_t *display_matrix(const AVStream *st)
 {
 #if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(60, 29, 100)
-    const AVPacketSideData *sd =
-        av_packet_side_data_get(st->codecpar->coded_side_data, st->codecpar->nb_coded_side_data,
-                                AV_PKT_DATA_DISPLAYMATRIX);
+    const AVPacketSideData *sd = av_packet_side_data_get(
+        st->codecpar->coded_side_data, st->codecpar->nb_coded_side_data, AV_PKT_DATA_DISPLAYMATRIX);
     return sd != NULL && sd->size >= 9 * sizeof(int32_t) ? sd->data : NULL;
 #else
     size_t size = 0;
@@ -665,7 +726,8 @@ static app_err video_frame(video *v, double target_s, AVFrame **out, char *msg, 
             av_frame_unref(got);
             av_frame_move_ref(got, frame);
             int64_t pts = got->best_effort_timestamp;
-            if (target_s <= 0 || pts == AV_NOPTS_VALUE || (double)(pts - start) * tb + 1e-3 >= target_s) {
+            if (target_s <= 0 || pts == AV_NOPTS_VALUE ||
+                (double)(pts - start) * tb + 1e-3 >= target_s) {
                 done = 1;
                 break;
             }
@@ -853,6 +915,16 @@ app_err media_probe(const char *path, const char *declared_type, media_info *out
 
 /* ---- thumbnails --------------------------------------------------------- */
 
+/* in laid on a white background (alpha removed). */
+static int flatten_white(VipsImage *in, VipsImage **out)
+{
+    double max = vips_image_get_format(in) == VIPS_FORMAT_USHORT ? 65535.0 : 255.0;
+    VipsArrayDouble *white = vips_array_double_newv(1, max);
+    int rc = vips_flatten(in, out, "background", white, "max_alpha", max, NULL);
+    vips_area_unref(VIPS_AREA(white));
+    return rc;
+}
+
 /* JPEG-ready (8-bit sRGB, no alpha: flattened on white) and saved. */
 static int save_jpeg(VipsImage *in, const char *out_path)
 {
@@ -860,13 +932,7 @@ static int save_jpeg(VipsImage *in, const char *out_path)
     int rc = 0;
     g_object_ref(cur);
     if (vips_image_hasalpha(cur)) {
-        VipsArrayDouble *white = vips_array_double_newv(1, 255.0);
-        if (vips_image_get_format(cur) == VIPS_FORMAT_USHORT) {
-            vips_area_unref(VIPS_AREA(white));
-            white = vips_array_double_newv(1, 65535.0);
-        }
-        rc = vips_flatten(cur, &next, "background", white, NULL);
-        vips_area_unref(VIPS_AREA(white));
+        rc = flatten_white(cur, &next);
         g_object_unref(cur);
         if (rc != 0)
             return -1;
@@ -891,43 +957,48 @@ static int save_jpeg(VipsImage *in, const char *out_path)
     return rc;
 }
 
-/* The nickname of the libvips loader for type t ("jpegload"). */
-static const char *loader_name(int t)
-{
-    switch (t) {
-    case T_JPEG:
-        return "jpegload";
-    case T_PNG:
-        return "pngload";
-    case T_WEBP:
-        return "webpload";
-    case T_GIF:
-        return "gifload";
-    default:
-        return "";
-    }
-}
-
+/*
+ * JPEG and WebP go through vips_thumbnail, which decodes them straight to
+ * about the size wanted.  PNG and GIF cannot shrink on load: they are read
+ * row by row with their own loader (first frame), flattened first when
+ * they have alpha (so the resize works on 8-bit pixels, not premultiplied
+ * floats), then shrunk.  Orientation is applied on the small picture.
+ */
 static app_err thumb_image(int t, const char *path, int max_side, const char *out_path, char *why,
                            size_t whylen)
 {
     char msg[LIB_MSG_MAX + 1];
-    int w, h, frames, orient;
-    app_err e = image_header(t, path, &w, &h, &frames, &orient, why, whylen);
+    image_head hd;
+    app_err e = image_header(t, path, &hd, why, whylen);
     if (e != APP_OK)
         return e;
-    /* vips_thumbnail picks its loader from the bytes: it must be ours. */
-    const char *cls = vips_foreign_find_load(path);
-    const char *nick = cls != NULL ? vips_nickname_find(g_type_from_name(cls)) : NULL;
-    if (nick == NULL || strcmp(nick, loader_name(t)) != 0) {
-        vips_error_clear();
-        say(why, whylen, "the image cannot be decoded: it is not %s", TYPES[t].label);
-        return APP_EINVAL;
-    }
     VipsImage *th = NULL;
-    if (vips_thumbnail(path, &th, max_side, "height", max_side, "size", VIPS_SIZE_DOWN, NULL) !=
-            0 ||
-        save_jpeg(th, out_path) != 0) {
+    int rc;
+    if (t == T_JPEG || t == T_WEBP) {
+        /* vips_thumbnail picks its loader from the bytes: it must be ours. */
+        const char *cls = vips_foreign_find_load(path);
+        const char *nick = cls != NULL ? vips_nickname_find(g_type_from_name(cls)) : NULL;
+        if (nick == NULL || strcmp(nick, t == T_JPEG ? "jpegload" : "webpload") != 0) {
+            vips_error_clear();
+            say(why, whylen, "the image cannot be decoded: it is not %s", TYPES[t].label);
+            return APP_EINVAL;
+        }
+        rc = vips_thumbnail(path, &th, max_side, "height", max_side, "size", VIPS_SIZE_DOWN, NULL);
+    } else {
+        VipsImage *in = NULL, *flat = NULL;
+        rc = load_image(t, path, &in, 0);
+        if (rc == 0 && hd.has_alpha) {
+            rc = flatten_white(in, &flat);
+            g_object_unref(in);
+            in = flat;
+        }
+        if (rc == 0)
+            rc = vips_thumbnail_image(in, &th, max_side, "height", max_side, "size", VIPS_SIZE_DOWN,
+                                      NULL);
+        if (in != NULL)
+            g_object_unref(in);
+    }
+    if (rc != 0 || save_jpeg(th, out_path) != 0) {
         if (th != NULL)
             g_object_unref(th);
         vips_msg(path, msg, sizeof msg);
@@ -939,7 +1010,7 @@ static app_err thumb_image(int t, const char *path, int max_side, const char *ou
     return APP_OK;
 }
 
-/* RGB24 of frame scaled to fit max_side (pixel aspect ratio applied), turned as displayed, saved. */
+/* The frame fitted into max_side (pixel aspect applied), turned as shown, saved as JPEG. */
 static app_err thumb_frame(const video *v, const AVFrame *f, int max_side, const char *out_path,
                            char *msg, size_t msglen)
 {
@@ -978,8 +1049,8 @@ static app_err thumb_frame(const video *v, const AVFrame *f, int max_side, const
         snprintf(msg, msglen, "out of memory");
         return APP_ENOMEM;
     }
-    int rows = sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst,
-                         dst_stride);
+    int rows =
+        sws_scale(sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst, dst_stride);
     sws_freeContext(sws);
     uint8_t *buf = dst[0];
     size_t row = (size_t)tw * 3, len = row * (size_t)th;
@@ -998,8 +1069,9 @@ static app_err thumb_frame(const video *v, const AVFrame *f, int max_side, const
     }
     if (v->angle != 0) {
         VipsImage *r = NULL;
-        VipsAngle a = v->angle == 90 ? VIPS_ANGLE_D90 : v->angle == 180 ? VIPS_ANGLE_D180
-                                                                        : VIPS_ANGLE_D270;
+        VipsAngle a = v->angle == 90    ? VIPS_ANGLE_D90
+                      : v->angle == 180 ? VIPS_ANGLE_D180
+                                        : VIPS_ANGLE_D270;
         int rc = vips_rot(img, &r, a, NULL);
         g_object_unref(img);
         if (rc != 0) {
@@ -1038,8 +1110,11 @@ static app_err thumb_video(const char *path, const media_info *info, int max_sid
     AVFrame *f = NULL;
     e = video_frame(&v, target, &f, msg, sizeof msg);
     if (e != APP_OK && target > 0) {
-        /* From the start: the first frame that decodes. */
-        av_seek_frame(v.fc, v.vi, 0, AVSEEK_FLAG_BACKWARD);
+        /* From the start, opened afresh (a seek in a damaged file may go
+         * nowhere): the first frame that decodes. */
+        video_close(&v);
+        if (video_open(path, &v, why, whylen) != APP_OK)
+            return APP_EINVAL;
         e = video_frame(&v, 0, &f, msg, sizeof msg);
     }
     if (e == APP_OK)

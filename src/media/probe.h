@@ -21,18 +21,19 @@ typedef enum media_kind { MEDIA_IMAGE = 1, MEDIA_VIDEO = 2 } media_kind;
 
 typedef struct media_info {
     media_kind kind;
-    char mime[48];          /* "image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4", "video/quicktime" */
-    char format[16];        /* "jpeg", "png", "webp", "gif", "mp4", "mov" */
-    int width, height;      /* pixels, after EXIF orientation is applied (as displayed) */
-    int orientation;        /* EXIF orientation 1..8 (1 when none) */
-    int animated;           /* GIF/WebP with more than one frame */
-    int frames;             /* frames (images: pages; 1 for stills) */
-    double duration_s;      /* videos */
-    double fps;             /* videos */
-    char video_codec[24];   /* "h264", "hevc", ... */
-    char audio_codec[24];   /* "aac", ... or "" */
-    int64_t bitrate;        /* bits per second, 0 unknown */
-    uint64_t size;          /* bytes of the file */
+    char mime[48];        /* "image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4",
+                             "video/quicktime" */
+    char format[16];      /* "jpeg", "png", "webp", "gif", "mp4", "mov" */
+    int width, height;    /* pixels, after EXIF orientation is applied (as displayed) */
+    int orientation;      /* EXIF orientation 1..8 (1 when none) */
+    int animated;         /* GIF/WebP with more than one frame */
+    int frames;           /* frames (images: pages; 1 for stills) */
+    double duration_s;    /* videos */
+    double fps;           /* videos */
+    char video_codec[24]; /* "h264", "hevc", ... */
+    char audio_codec[24]; /* "aac", ... or "" */
+    int64_t bitrate;      /* bits per second, 0 unknown */
+    uint64_t size;        /* bytes of the file */
 } media_info;
 
 /*

@@ -60,8 +60,9 @@ app_err store_media_by_sha(db *d, int64_t workspace_id, const char *sha256, json
 {
     db_rows *r = NULL;
     db_param p[2] = {DB_I(workspace_id), DB_T(sha256)};
-    app_err e = db_query(d, "SELECT " MEDIA_COLS " FROM media WHERE workspace_id = ? AND sha256 = ?",
-                         p, 2, &r, NULL);
+    app_err e =
+        db_query(d, "SELECT " MEDIA_COLS " FROM media WHERE workspace_id = ? AND sha256 = ?", p, 2,
+                 &r, NULL);
     if (e == APP_OK && db_rows_count(r) == 0)
         e = APP_ENOTFOUND;
     if (e == APP_OK)
@@ -92,20 +93,20 @@ app_err store_media_insert(db *d, const actor *who, int64_t workspace_id, const 
     char fps[32];
     snprintf(fps, sizeof fps, "%.3f", in->fps);
     app_err e = db_begin(c, DB_WRITE);
-    db_param p[19] = {DB_I(workspace_id), DB_T(in->kind),        DB_T(in->mime),
-                      DB_T(in->format),   DB_T(in->name),        DB_T(in->storage_key),
-                      DB_T(in->thumb_key), DB_I(in->size),       DB_T(in->sha256),
-                      DB_I(in->width),    DB_I(in->height),      DB_I(in->duration_ms),
-                      DB_T(fps),          DB_T(in->video_codec), DB_T(in->audio_codec),
-                      DB_I(in->animated), DB_I(who->user_id),    DB_I(now_ms),
-                      DB_I(now_ms)};
+    db_param p[19] = {
+        DB_I(workspace_id), DB_T(in->kind),        DB_T(in->mime),        DB_T(in->format),
+        DB_T(in->name),     DB_T(in->storage_key), DB_T(in->thumb_key),   DB_I(in->size),
+        DB_T(in->sha256),   DB_I(in->width),       DB_I(in->height),      DB_I(in->duration_ms),
+        DB_T(fps),          DB_T(in->video_codec), DB_T(in->audio_codec), DB_I(in->animated),
+        DB_I(who->user_id), DB_I(now_ms),          DB_I(now_ms)};
     if (e == APP_OK)
-        e = db_exec(c,
-                    "INSERT INTO media (workspace_id, kind, mime, format, name, storage_key, "
-                    "thumb_key, size, sha256, width, height, duration_ms, fps, video_codec, "
-                    "audio_codec, animated, created_by, created_at, updated_at) VALUES (?, ?, ?, "
-                    "?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS REAL), ?, ?, ?, ?, ?, ?) RETURNING " MEDIA_COLS,
-                    p, 19, &r, NULL);
+        e = db_exec(
+            c,
+            "INSERT INTO media (workspace_id, kind, mime, format, name, storage_key, "
+            "thumb_key, size, sha256, width, height, duration_ms, fps, video_codec, "
+            "audio_codec, animated, created_by, created_at, updated_at) VALUES (?, ?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS REAL), ?, ?, ?, ?, ?, ?) RETURNING " MEDIA_COLS,
+            p, 19, &r, NULL);
     if (e == APP_OK) {
         json_t *details = json_pack("{s:s, s:I}", "kind", in->kind, "size", (json_int_t)in->size);
         e = store_activity_add(c, who, workspace_id, "media.uploaded", in->name, details, now_ms);

@@ -101,8 +101,8 @@ static VipsImage *animation(int w, int h, int frames, int bands)
     return out;
 }
 
-/* Rewrite the width and height of a PNG's IHDR (and its CRC). */
-static void png_resize_header(const char *path, uint32_t w, uint32_t h)
+/* Rewrite the width, height and interlace method of a PNG's IHDR (and its CRC). */
+static void png_resize_header(const char *path, uint32_t w, uint32_t h, int interlaced)
 {
     size_t n;
     unsigned char *b = slurp(path, &n);
@@ -111,6 +111,7 @@ static void png_resize_header(const char *path, uint32_t w, uint32_t h)
         b[16 + i] = (unsigned char)(w >> (24 - 8 * i));
         b[20 + i] = (unsigned char)(h >> (24 - 8 * i));
     }
+    b[28] = (unsigned char)interlaced;
     uint32_t crc = 0xffffffffu;
     for (size_t i = 12; i < 29; i++) {
         crc ^= b[i];
@@ -209,7 +210,12 @@ static int setup(void **state)
     if (vips_pngsave(small, tmp("bomb.png"), NULL) != 0)
         return -1;
     g_object_unref(small);
-    png_resize_header(tmp("bomb.png"), 12000, 12000);
+    b = slurp(tmp("bomb.png"), &n);
+    spit(tmp("interlaced.png"), b, n);
+    free(b);
+    png_resize_header(tmp("bomb.png"), 12000, 12000, 0);
+    /* 90 megapixels, interlaced: libpng would hold all of it (4 bytes a pixel). */
+    png_resize_header(tmp("interlaced.png"), 9500, 9500, 1);
     return 0;
 }
 
@@ -383,6 +389,8 @@ static void test_refusals(void **state)
     probe_refused(tmp("anim-truncated.webp"), NULL, "the image cannot be decoded: ");
     probe_refused(tmp("bomb.png"), "image/png", "12000x12000");
     probe_refused(tmp("bomb.png"), NULL, "the limit is 100 megapixels");
+    probe_refused(tmp("interlaced.png"), NULL,
+                  "the interlaced PNG is 9500x9500 pixels; decoding it would need about 344 MB");
     probe_refused(tmp("cut.mp4"), "video/mp4", "the video cannot be decoded: ");
     probe_refused(tmp("cut.mov"), NULL, "the video cannot be decoded: ");
 
@@ -474,8 +482,8 @@ static void test_thumbnails(void **state)
                      APP_EINVAL);
     /* Info that does not match the bytes is refused, not trusted. */
     media_info mi = probe_ok(tmp("photo.png"), NULL);
-    assert_int_equal(
-        media_thumbnail(tmp("letter.jpg"), &mi, 32, tmp("t3.jpg"), why, sizeof why), APP_EINVAL);
+    assert_int_equal(media_thumbnail(tmp("letter.jpg"), &mi, 32, tmp("t3.jpg"), why, sizeof why),
+                     APP_EINVAL);
     struct stat sb;
     assert_int_not_equal(stat(tmp("t3.jpg"), &sb), 0);
 }
@@ -483,9 +491,9 @@ static void test_thumbnails(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_images),       cmocka_unit_test(test_orientation_and_animation),
+        cmocka_unit_test(test_images),         cmocka_unit_test(test_orientation_and_animation),
         cmocka_unit_test(test_declared_types), cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_videos),       cmocka_unit_test(test_thumbnails),
+        cmocka_unit_test(test_videos),         cmocka_unit_test(test_thumbnails),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
