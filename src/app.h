@@ -27,6 +27,7 @@ typedef struct app {
     char web_root[4096];       /* realpath of cfg->web_dir, "" if it does not exist */
     struct keyring *keys;      /* master keys (crypto/keyring.h) */
     struct pw_hasher *hasher;  /* password hashing, a few at a time */
+    struct probe_gate *probes; /* admits a few media probes at once (media/probe.h) */
     struct media_store *media; /* where media files live (media/storage.h) */
 } app;
 

@@ -148,6 +148,7 @@ static int boot_up(boot *b, int argc, char **argv, int need_key)
 static void boot_down(boot *b)
 {
     media_store_close(b->app.media);
+    probe_gate_free(b->app.probes);
     pw_hasher_free(b->app.hasher);
     db_close(b->app.db);
     keyring_free(b->app.keys);
@@ -225,7 +226,8 @@ static int cmd_serve(int argc, char **argv)
     }
     app *a = &b.app;
     clear_staging(b.cfg.data_dir);
-    if (media_store_open(&b.cfg, &a->media, err, sizeof err) != APP_OK) {
+    a->probes = probe_gate_new(2);
+    if (a->probes == NULL || media_store_open(&b.cfg, &a->media, err, sizeof err) != APP_OK) {
         fprintf(stderr, "post2share: media: %s\n", err);
         boot_down(&b);
         return 1;

@@ -59,7 +59,15 @@ void api_media_upload(http_req *req)
         (strncasecmp(declared, "application/octet-stream", 24) == 0 || *declared == '\0'))
         declared = NULL;
     media_info info;
-    if (media_probe(req->upload_path, declared, &info, why, sizeof why) != APP_OK) {
+    if (probe_gate_enter(a->probes, 30000) != 0) {
+        req->retry_after = 10;
+        http_reply_error(req, 503, "busy", "many files are being checked right now; try again",
+                         NULL);
+        return;
+    }
+    app_err pe = media_probe(req->upload_path, declared, &info, why, sizeof why);
+    probe_gate_leave(a->probes);
+    if (pe != APP_OK) {
         http_reply_error(req, 400, "invalid_file", why[0] ? why : "the file cannot be read",
                          "file");
         return;
@@ -85,8 +93,12 @@ void api_media_upload(http_req *req)
     snprintf(key, sizeof key, "ws%lld/%s.%s", (long long)ws, id, info.format);
     snprintf(thumb_key, sizeof thumb_key, "ws%lld/%s.thumb.jpg", (long long)ws, id);
     snprintf(thumb_path, sizeof thumb_path, "%s/tmp/thumb-%s.jpg", a->cfg->data_dir, id);
-    int have_thumb =
-        media_thumbnail(req->upload_path, &info, THUMB_SIDE, thumb_path, why, sizeof why) == APP_OK;
+    /* Thumbnails go through the same gate as probes (both can be large). */
+    int gate = probe_gate_enter(a->probes, 30000) == 0;
+    int have_thumb = gate && media_thumbnail(req->upload_path, &info, THUMB_SIDE, thumb_path, why,
+                                             sizeof why) == APP_OK;
+    if (gate)
+        probe_gate_leave(a->probes);
     e = media_store_put_file(a->media, key, req->upload_path, info.mime, req->upload_sha256,
                              req->upload_size);
     if (e == APP_OK && have_thumb) {

@@ -34,7 +34,9 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <semaphore.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1152,4 +1154,47 @@ app_err media_thumbnail(const char *path, const media_info *info, int max_side,
     }
     return info->kind == MEDIA_IMAGE ? thumb_image(t, path, max_side, out_path, why, whylen)
                                      : thumb_video(path, info, max_side, out_path, why, whylen);
+}
+
+struct probe_gate {
+    sem_t slots;
+};
+
+probe_gate *probe_gate_new(int slots)
+{
+    probe_gate *g = calloc(1, sizeof *g);
+    if (g != NULL && sem_init(&g->slots, 0, (unsigned)(slots > 0 ? slots : 1)) != 0) {
+        free(g);
+        g = NULL;
+    }
+    return g;
+}
+
+void probe_gate_free(probe_gate *g)
+{
+    if (g == NULL)
+        return;
+    sem_destroy(&g->slots);
+    free(g);
+}
+
+int probe_gate_enter(probe_gate *g, int timeout_ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    while (sem_timedwait(&g->slots, &deadline) != 0)
+        if (errno != EINTR)
+            return -1;
+    return 0;
+}
+
+void probe_gate_leave(probe_gate *g)
+{
+    sem_post(&g->slots);
 }

@@ -52,6 +52,17 @@ app_err media_probe(const char *path, const char *declared_type, media_info *out
 app_err media_thumbnail(const char *path, const media_info *info, int max_side,
                         const char *out_path, char *why, size_t whylen);
 
+/*
+ * A gate admitting a few probes at once: one probe of a large image or video
+ * can take a few hundred MB, so an upload burst must not run them all together.
+ */
+typedef struct probe_gate probe_gate;
+probe_gate *probe_gate_new(int slots);
+void probe_gate_free(probe_gate *g);
+/* Wait up to timeout_ms for a slot; 0 when taken, -1 on timeout. */
+int probe_gate_enter(probe_gate *g, int timeout_ms);
+void probe_gate_leave(probe_gate *g);
+
 /* Start the libraries (call once at program start). 0 or -1. */
 int media_probe_init(void);
 
