@@ -408,7 +408,15 @@ app_err acct_pending_choose(const app *a, const actor *who, int64_t workspace_id
         return APP_ENOTFOUND;
     }
     const plat_ops *ops = plat_find(st.platform);
+    /* Only one request may make the choice (two tabs, a double click): take it first. */
+    int claimed = 0;
+    app_err ce = store_oauth_state_claim_pending(a->db, st.id, st.pending_enc, &claimed);
     store_oauth_state_clear(&st);
+    if (ce != APP_OK || !claimed) {
+        json_decref(arr);
+        snprintf(err, errlen, "the choice was made already; connect again to choose more");
+        return APP_ENOTFOUND;
+    }
     if (ops == NULL) {
         json_decref(arr);
         snprintf(err, errlen, "this platform cannot be connected");
