@@ -73,7 +73,8 @@ static VipsImage *noise(int w, int h, int bands)
     VipsImage *ch[4] = {NULL, NULL, NULL, NULL}, *out = NULL;
     for (int i = 0; i < bands; i++) {
         VipsImage *g = NULL;
-        assert_int_equal(vips_gaussnoise(&g, w, h, "mean", 128.0, "sigma", 50.0, "seed", 7, NULL), 0);
+        assert_int_equal(vips_gaussnoise(&g, w, h, "mean", 128.0, "sigma", 50.0, "seed", 7, NULL),
+                         0);
         assert_int_equal(vips_cast(g, &ch[i], VIPS_FORMAT_UCHAR, NULL), 0);
         g_object_unref(g);
     }
