@@ -421,3 +421,32 @@ plat_step graph_fb_revoke(plat_job *job, const plat_response *last)
     }
     return graph_fail(job, last, "Facebook", "Revoking Facebook access");
 }
+
+plat_step graph_fb_refresh(plat_job *job, const plat_response *last, const char *product,
+                           int64_t long_ttl_s)
+{
+    char what[64];
+    snprintf(what, sizeof what, "Renewing %s access", product);
+    if (last == NULL) {
+        if (job->in.access[0] == '\0')
+            return plat_fail(job, PERR_REVOKED, 0, "no_token",
+                             "no %s token is stored; reconnect the account", product);
+        if (job->in.access_expires_at == 0) {
+            /* A Page token: it does not expire, so there is nothing to renew. */
+            job->tokens = job->in;
+            return PLAT_DONE;
+        }
+        if (job->in.access_expires_at <= job->now_ms)
+            return plat_fail(job, PERR_REVOKED, 0, "expired",
+                             "the Facebook access has expired and Facebook cannot renew an "
+                             "expired token; reconnect the account");
+        return graph_fb_exchange_request(job, job->in.access, what);
+    }
+    if (last->status != 200)
+        return graph_fail(job, last, "Facebook", what);
+    /* Facebook may hand back the same token with the same expiry: that is still a success. */
+    if (graph_fb_token(job, last, &job->tokens, long_ttl_s) != 0)
+        return plat_fail(job, PERR_PERMANENT, last->status, "bad_response",
+                         "Facebook answered the token exchange in a way we do not understand");
+    return PLAT_DONE;
+}

@@ -63,6 +63,15 @@ plat_step graph_fb_code_request(plat_job *job, const char *what);
 plat_step graph_fb_exchange_request(plat_job *job, const char *token, const char *what);
 
 /*
+ * Refresh through Facebook Login (Facebook Pages, Instagram through a Page):
+ * a Page token never expires, so there is nothing to renew; an expired user
+ * token cannot be renewed (reconnect); a live one is exchanged again for a
+ * long-lived one.  product names the account in messages ("Facebook").
+ */
+plat_step graph_fb_refresh(plat_job *job, const plat_response *last, const char *product,
+                           int64_t long_ttl_s);
+
+/*
  * Read {"access_token","token_type","expires_in"} into t.  A missing
  * expires_in counts as default_ttl_s (0 = does not expire).  0, or -1 when
  * the answer holds no usable token.

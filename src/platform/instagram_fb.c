@@ -326,27 +326,7 @@ static plat_step connect(plat_job *job, const plat_response *last)
 
 static plat_step refresh(plat_job *job, const plat_response *last)
 {
-    if (last == NULL) {
-        if (job->in.access[0] == '\0')
-            return plat_fail(job, PERR_REVOKED, 0, "no_token",
-                             "no Instagram token is stored; reconnect the account");
-        if (job->in.access_expires_at == 0) {
-            /* A Page token: it does not expire, so there is nothing to renew. */
-            job->tokens = job->in;
-            return PLAT_DONE;
-        }
-        if (job->in.access_expires_at <= job->now_ms)
-            return plat_fail(job, PERR_REVOKED, 0, "expired",
-                             "the Facebook access has expired and Facebook cannot renew an "
-                             "expired token; reconnect the account");
-        return graph_fb_exchange_request(job, job->in.access, "Renewing Instagram access");
-    }
-    if (last->status != 200)
-        return graph_fail(job, last, "Facebook", "Renewing Instagram access");
-    if (graph_fb_token(job, last, &job->tokens, IGFB_LONG_TTL_S) != 0)
-        return plat_fail(job, PERR_PERMANENT, last->status, "bad_response",
-                         "Facebook answered the token exchange in a way we do not understand");
-    return PLAT_DONE;
+    return graph_fb_refresh(job, last, "Instagram", IGFB_LONG_TTL_S);
 }
 
 const plat_ops plat_instagram_fb = {
