@@ -9,19 +9,19 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libmicrohttpd jansson libsodium sqlite3 libpq libcurl vips libavformat libavcodec libavutil libswscale
+PKGS    := libmicrohttpd jansson libsodium sqlite3 libpq libcurl vips libavformat libavcodec libavutil libswscale libutf8proc
 WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wformat=2 -Wvla -Wpointer-arith -Wundef -Wnull-dereference
 OPT     ?= -O2 -g
 SAN     ?=
 CFLAGS  := -std=c17 $(OPT) $(SAN) $(WARN) -Isrc -I$(BUILD)/gen -MMD -MP \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmagic -lm -lpthread
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmagic -lcsv -lm -lpthread
 LDFLAGS := $(SAN)
 
 SIM_PKGS := libmicrohttpd jansson libsodium libcurl zlib libutf8proc
 SIM_SRC  := $(sort $(wildcard tools/platform-sim/*.c))
-SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o)
+SIM_OBJ  := $(SIM_SRC:%.c=$(BUILD)/%.o) $(BUILD)/src/compose/xtext.o $(BUILD)/src/compose/textstat.o
 SRC      := $(shell find src -name '*.c' | sort)
 OBJ      := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/openapi_json.o
 LIBOBJ   := $(filter-out $(BUILD)/src/main.o,$(OBJ))
@@ -44,7 +44,7 @@ $(BUILD)/platform-sim: $(SIM_OBJ)
 $(BUILD)/tools/platform-sim/%.o: tools/platform-sim/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) -std=c17 $(OPT) $(SAN) $(WARN) -MMD -MP $(shell pkg-config --cflags $(SIM_PKGS)) -c -o $@ $<
+	@$(CC) -std=c17 $(OPT) $(SAN) $(WARN) -Isrc -MMD -MP $(shell pkg-config --cflags $(SIM_PKGS)) -c -o $@ $<
 unit: $(UNIT_BIN)
 
 $(BUILD)/post2share: $(OBJ)

@@ -82,4 +82,34 @@ void api_media_public(http_req *req);
 /* activity.c */
 void api_activity_list(http_req *req);
 
+/* posts (posts.c, post_lists.c, post_import.c) */
+void api_posts_create(http_req *req);
+void api_posts_validate(http_req *req);
+void api_posts_list(http_req *req);
+void api_posts_export(http_req *req);
+void api_posts_import(http_req *req);
+void api_post_get(http_req *req);
+void api_post_patch(http_req *req);
+void api_post_delete(http_req *req);
+void api_post_submit(http_req *req);
+void api_post_approve(http_req *req);
+void api_post_request_changes(http_req *req);
+void api_post_schedule(http_req *req);
+void api_post_cancel(http_req *req);
+void api_calendar(http_req *req);
+
+/* campaigns (campaigns.c) */
+void api_campaigns_list(http_req *req);
+void api_campaigns_create(http_req *req);
+void api_campaign_get(http_req *req);
+void api_campaign_patch(http_req *req);
+void api_campaign_delete(http_req *req);
+
+/* queue (queue.c) */
+void api_queue_get(http_req *req);
+void api_queue_put(http_req *req);
+void api_queue_upcoming(http_req *req);
+void api_queue_reorder(http_req *req);
+void api_queue_shuffle(http_req *req);
+
 #endif

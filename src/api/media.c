@@ -244,17 +244,38 @@ void api_media_delete(http_req *req)
     actor who;
     http_actor(req, &who);
     store_media_keys keys;
+    json_t *posts = NULL;
     app_err e = id > 0 ? store_media_delete(req->app->db, &who, req->auth.workspace_id, id,
-                                            clock_now_ms(), &keys)
+                                            clock_now_ms(), &keys, &posts)
                        : APP_ENOTFOUND;
+    if (e == APP_ECONFLICT) {
+        json_t *body =
+            json_pack("{s:{s:s, s:s, s:n}, s:o}", "error", "code", "media_in_use", "message",
+                      "a scheduled post uses this file; change or cancel those posts "
+                      "first",
+                      "field", "posts", posts);
+        http_reply_json(req, 409, body);
+        return;
+    }
     if (e != APP_OK) {
+        json_decref(posts);
         api_fail(req, e, "media item");
         return;
     }
     media_store_delete(req->app->media, keys.storage_key);
     if (keys.thumb_key[0])
         media_store_delete(req->app->media, keys.thumb_key);
-    http_reply_empty(req, 204);
+    if (json_array_size(posts) == 0) {
+        json_decref(posts);
+        http_reply_empty(req, 204);
+        return;
+    }
+    char msg[160];
+    snprintf(msg, sizeof msg, "%zu draft%s no longer use%s this file", json_array_size(posts),
+             json_array_size(posts) == 1 ? "" : "s", json_array_size(posts) == 1 ? "s" : "");
+    http_reply_json(req, 200,
+                    json_pack("{s:b, s:[{s:s, s:s, s:o}]}", "deleted", 1, "warnings", "code",
+                              "detached_from_drafts", "message", msg, "posts", posts));
 }
 
 /* Feeds libmicrohttpd from a media reader. */

@@ -74,6 +74,13 @@ const char *http_query(const http_req *req, const char *name);
 /* Answer with status and a JSON body; takes the reference to body. */
 void http_reply_json(http_req *req, int status, json_t *body);
 
+/*
+ * Answer 200 with a copy of buf as a file to save: content_type, and
+ * Content-Disposition attachment with filename (letters, digits, . - _ only).
+ */
+void http_reply_download(http_req *req, const char *content_type, const char *filename,
+                         const char *buf, size_t len);
+
 /* Answer with a status and no body (204). */
 void http_reply_empty(http_req *req, int status);
 

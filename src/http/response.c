@@ -92,6 +92,23 @@ void http_reply_json(http_req *req, int status, json_t *body)
     http_reply_raw(req, status, r, len);
 }
 
+void http_reply_download(http_req *req, const char *content_type, const char *filename,
+                         const char *buf, size_t len)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
+    if (r == NULL) {
+        http_reply_error(req, 500, "internal_error", "out of memory", NULL);
+        return;
+    }
+    char disp[160];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    http_reply_raw(req, 200, r, len);
+}
+
 void http_reply_empty(http_req *req, int status)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);

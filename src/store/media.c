@@ -204,7 +204,7 @@ app_err store_media_update(db *d, const actor *who, int64_t workspace_id, int64_
 }
 
 app_err store_media_delete(db *d, const actor *who, int64_t workspace_id, int64_t id,
-                           int64_t now_ms, store_media_keys *keys)
+                           int64_t now_ms, store_media_keys *keys, json_t **posts)
 {
     db_conn *c = db_acquire(d, 5000);
     if (c == NULL)
@@ -212,6 +212,26 @@ app_err store_media_delete(db *d, const actor *who, int64_t workspace_id, int64_
     db_rows *r = NULL;
     app_err e = db_begin(c, DB_WRITE);
     db_param p[2] = {DB_I(id), DB_I(workspace_id)};
+    *posts = json_array();
+    /* the posts using it: drafts lose it; one on its way out keeps it from going */
+    if (e == APP_OK)
+        e = db_exec(c,
+                    "SELECT DISTINCT p.id, p.state FROM post_media pm JOIN posts p ON p.id = "
+                    "pm.post_id WHERE pm.media_id = ? AND p.workspace_id = ? ORDER BY p.id",
+                    p, 2, &r, NULL);
+    int busy = 0;
+    for (int i = 0; e == APP_OK && i < db_rows_count(r); i++) {
+        const char *st = db_rows_text(r, i, 1);
+        int draft = strcmp(st, "draft") == 0 || strcmp(st, "pending_approval") == 0 ||
+                    strcmp(st, "changes_requested") == 0 || strcmp(st, "approved") == 0;
+        busy |= !draft;
+        json_array_append_new(*posts, json_pack("{s:I, s:s}", "id",
+                                                (json_int_t)db_rows_int(r, i, 0, 0), "state", st));
+    }
+    db_rows_free(r);
+    r = NULL;
+    if (e == APP_OK && busy)
+        e = APP_ECONFLICT;
     if (e == APP_OK)
         e = db_exec(c, "DELETE FROM media WHERE id = ? AND workspace_id = ? RETURNING " MEDIA_COLS,
                     p, 2, &r, NULL);

@@ -52,8 +52,14 @@ app_err store_media_get(db *d, int64_t workspace_id, int64_t id, json_t **out,
 app_err store_media_update(db *d, const actor *who, int64_t workspace_id, int64_t id,
                            const char *name, const char *alt_text, int64_t now_ms, json_t **out);
 
-/* Delete the row; *keys receives where its bytes were (for the caller to delete). */
+/*
+ * Delete the row; *keys receives where its bytes were (for the caller to
+ * delete).  *posts (always set; the caller frees it) lists the posts that
+ * use the item as [{id, state}]: drafts and posts awaiting review lose it;
+ * when a scheduled (or later) post uses it nothing is deleted and the answer
+ * is APP_ECONFLICT.
+ */
 app_err store_media_delete(db *d, const actor *who, int64_t workspace_id, int64_t id,
-                           int64_t now_ms, store_media_keys *keys);
+                           int64_t now_ms, store_media_keys *keys, json_t **posts);
 
 #endif

@@ -28,7 +28,7 @@
  */
 #define _GNU_SOURCE
 #include "sim.h"
-#include "weighted.h"
+#include "compose/xtext.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -1540,7 +1540,7 @@ static int check_tweet_body(sim_resp *out, json_t *b)
         json_array_foreach(opts, i, v)
         {
             int w = json_is_string(v)
-                        ? x_weighted_length(json_string_value(v), json_string_length(v))
+                        ? xtext_weighted(json_string_value(v), json_string_length(v), NULL)
                         : -1;
             if (w < 1 || w > 25)
                 ok = 0;
@@ -1575,7 +1575,7 @@ static int check_tweet_body(sim_resp *out, json_t *b)
         return -1;
     }
     if (tv != NULL) {
-        int w = x_weighted_length(tv, json_string_length(text));
+        int w = xtext_weighted(tv, json_string_length(text), NULL);
         if (w < 0) {
             invalid(out, "text", "", "The `text` field is not valid UTF-8.", NULL);
             return -1;
@@ -1688,7 +1688,7 @@ static void tweet_create(sim *s, sim_req *r, sim_resp *out)
     char id[32], url[128];
     sim_next_id(s, id, sizeof id);
     snprintf(url, sizeof url, "https://x.com/%s/status/%s", X_USERNAME, id);
-    char *shown = x_tco_text(tv, json_string_length(text));
+    char *shown = xtext_tco_text(tv, json_string_length(text));
     json_t *post =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:b}", "platform",
                   "x", "account", user, "account_name", "@" X_USERNAME, "id", id, "url", url,
