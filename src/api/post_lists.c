@@ -207,8 +207,9 @@ void api_calendar(http_req *req)
     char a[TZ_FMT_MAX], c[TZ_FMT_MAX];
     http_reply_json(req, 200,
                     json_pack("{s:s, s:s, s:s, s:o, s:b}", "timezone", tz_name(z), "from",
-                              tz_format_utc(from, a, sizeof a), "to",
-                              tz_format_utc(to, c, sizeof c), "posts", items, "truncated", more));
+                              clock_format_iso(from, a, sizeof a), "to",
+                              clock_format_iso(to, c, sizeof c), "posts", items, "truncated",
+                              more));
     tz_free(z);
 }
 

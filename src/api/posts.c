@@ -216,7 +216,7 @@ void api_posts_validate(http_req *req)
         if (f.resolved_at > 0) {
             char a[TZ_FMT_MAX], b[TZ_FMT_MAX];
             json_object_set_new(sched, "at",
-                                json_string(tz_format_utc(f.resolved_at, a, sizeof a)));
+                                json_string(clock_format_iso(f.resolved_at, a, sizeof a)));
             json_object_set_new(sched, "local",
                                 json_string(tz_format_local(z, f.resolved_at, b, sizeof b)));
         }

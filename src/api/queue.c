@@ -174,7 +174,7 @@ static void reply_upcoming(http_req *req, int64_t scope, int64_t limit)
             post = brief;
         }
         json_array_append_new(items,
-                              json_pack("{s:s, s:s, s:o}", "at", tz_format_utc(t, a, sizeof a),
+                              json_pack("{s:s, s:s, s:o}", "at", clock_format_iso(t, a, sizeof a),
                                         "local", tz_format_local(z, t, l, sizeof l), "post",
                                         post != NULL ? post : json_null()));
     }
