@@ -104,7 +104,7 @@ static int in_set(int32_t c, const char *set)
     return c > 0 && c < 0x80 && strchr(set, (int)c) != NULL;
 }
 
-/* Code points that are two UTF-16 units (twitter-text measures in UTF-16). */
+/* The length of cp[s..e) in UTF-16 units, the unit twitter-text measures URLs in. */
 static size_t utf16_len(const int32_t *cp, size_t s, size_t e)
 {
     size_t l = 0;
@@ -827,9 +827,16 @@ static int weight(int32_t c)
     return 2;
 }
 
-/* The text's NFC code points and where its URLs end (*urls, malloc'd); count or < 0. */
+/*
+ * NFC the text into *cps and find its URLs: (*urls)[i] is the end of the URL
+ * starting at code point i, or 0; *nurls their number.  *urls is a block of
+ * 5 * (n + 1) entries, the rest scratch the caller may reuse.  Both are
+ * malloc'd for the caller to free.  The number of code points n, or -1 (not
+ * UTF-8) or -2 (out of memory), with both NULL.
+ */
 static long analyse(const char *utf8, size_t len, int32_t **cps, size_t **urls, int *nurls)
 {
+    *cps = NULL;
     *urls = NULL;
     if (len > (size_t)INT_MAX / 4)
         return -2;
@@ -865,7 +872,7 @@ int xtext_weighted(const char *utf8, size_t len, xtext_count *out)
     if (nl < 0)
         return (int)nl;
     size_t n = (size_t)nl;
-    size_t *emoji = urls + n + 1; /* the scan's memo, free again */
+    size_t *emoji = urls + n + 1; /* scratch after the URL ends */
     memset(emoji, 0, (n + 1) * sizeof *emoji);
     find_emoji(cp, n, emoji);
     int valid = 1;
