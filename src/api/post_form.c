@@ -487,7 +487,7 @@ int post_form_check(http_req *req, const app *a, int64_t workspace_id, post_form
                         accs[i].name, accs[i].platform);
     }
     /* media: the post's and those of X thread parts */
-    int64_t all[64];
+    int64_t all[128];
     size_t nall = 0;
     for (size_t i = 0; i < f->nmedia; i++)
         all[nall++] = f->media[i];
@@ -517,7 +517,7 @@ int post_form_check(http_req *req, const app *a, int64_t workspace_id, post_form
         return fail(&(rd){NULL, field, fieldlen, msg, msglen}, "media",
                     "the media could not be read");
     }
-    rules_media lib[64], post_media[FORM_MEDIA_MAX];
+    rules_media lib[128], post_media[FORM_MEDIA_MAX];
     size_t nlib = 0;
     for (int i = 0; i < db_rows_count(m); i++)
         media_facts_of(m, i, &lib[nlib++]);

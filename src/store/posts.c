@@ -516,11 +516,7 @@ app_err store_post_find(db *d, int64_t workspace_id, const store_post_filter *f,
             "p.updated_at, p.created_by, u.name, p.campaign_id, c.name, c.color, "
             "(SELECT COUNT(*) FROM post_media pm WHERE pm.post_id = p.id), "
             "(SELECT pm.media_id FROM post_media pm WHERE pm.post_id = p.id AND pm.position = 0), "
-            "p.version, " TARGET_COLS " FROM posts p LEFT JOIN users u ON u.id = p.created_by "
-            "LEFT JOIN campaigns c ON c.id = p.campaign_id "
-            "LEFT JOIN post_targets t ON t.post_id = p.id "
-            "LEFT JOIN social_accounts a ON a.id = t.account_id "
-            "WHERE p.id IN (SELECT q.id FROM posts q WHERE q.workspace_id = ?",
+            "p.version, " TARGET_COLS " FROM (SELECT q.id FROM posts q WHERE q.workspace_id = ?",
             f->full_body ? "p.body" : "substr(p.body, 1, 280)");
     p[n++] = DB_I(workspace_id);
     if (f->campaign_id > 0) {
@@ -563,15 +559,28 @@ app_err store_post_find(db *d, int64_t workspace_id, const store_post_filter *f,
         p[n++] = DB_T(pattern);
     }
     if (f->account_id > 0 || (f->platforms != NULL && f->platforms[0] != NULL)) {
-        fputs(" AND EXISTS (SELECT 1 FROM post_targets x WHERE x.post_id = q.id", s);
+        /*
+         * Within a time range the posts are few: probe each one's targets (a scalar subquery,
+         * which PostgreSQL does not turn into a hash join over every target of the workspace).
+         * Without one, EXISTS lets the planner start from the targets' account index.
+         */
+        fputs(f->to > 0 ? " AND (SELECT 1 FROM post_targets x WHERE x.post_id = q.id"
+                        : " AND EXISTS (SELECT 1 FROM post_targets x WHERE x.post_id = q.id",
+              s);
         if (f->account_id > 0) {
             fputs(" AND x.account_id = ?", s);
             p[n++] = DB_I(f->account_id);
         }
         in_list(s, "x.platform", f->platforms, p, &n);
-        fputs(")", s);
+        fputs(f->to > 0 ? " LIMIT 1) IS NOT NULL" : ")", s);
     }
-    fprintf(s, " ORDER BY %s LIMIT %d)", f->by_time ? "q.scheduled_at, q.id" : "q.id DESC",
+    fprintf(s,
+            " ORDER BY %s LIMIT %d) page JOIN posts p ON p.id = page.id "
+            "LEFT JOIN users u ON u.id = p.created_by "
+            "LEFT JOIN campaigns c ON c.id = p.campaign_id "
+            "LEFT JOIN post_targets t ON t.post_id = p.id "
+            "LEFT JOIN social_accounts a ON a.id = t.account_id",
+            f->by_time ? "q.scheduled_at, q.id" : "q.id DESC",
             limit + 1);
     fprintf(s, " ORDER BY %s, t.id", f->by_time ? "p.scheduled_at, p.id" : "p.id DESC");
     fclose(s);
@@ -668,7 +677,7 @@ static char *ids_sql(const char *head, const char *tail, const int64_t *ids, siz
     return sql;
 }
 
-#define IDS_MAX 64
+#define IDS_MAX 128
 
 app_err store_post_accounts(db *d, int64_t workspace_id, const int64_t *ids, size_t n,
                             store_post_account *out, size_t *found)
