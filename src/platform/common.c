@@ -60,49 +60,51 @@ void plat_job_init(plat_job *job, plat_job_kind kind, const config *cfg, const c
     job->pc = plat_settings(cfg, id);
 }
 
-void plat_job_reset_request(plat_job *job)
+/* ---- requests and errors, shared by the connect and publishing sides ---- */
+
+void plat_request_reset(plat_request *r)
 {
-    free(job->req.body);
-    memset(&job->req, 0, sizeof job->req);
+    free(r->body);
+    memset(r, 0, sizeof *r);
 }
 
-void plat_job_free(plat_job *job)
+void plat_request_vstart(plat_request *r, const char *method, const char *fmt, va_list ap)
 {
-    plat_job_reset_request(job);
+    plat_request_reset(r);
+    snprintf(r->method, sizeof r->method, "%s", method);
+    vsnprintf(r->url, sizeof r->url, fmt, ap);
 }
 
-void plat_req(plat_job *job, const char *method, const char *fmt, ...)
+void plat_request_vheader(plat_request *r, const char *fmt, va_list ap)
 {
-    plat_job_reset_request(job);
-    snprintf(job->req.method, sizeof job->req.method, "%s", method);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(job->req.url, sizeof job->req.url, fmt, ap);
-    va_end(ap);
-}
-
-void plat_req_header(plat_job *job, const char *fmt, ...)
-{
-    if (job->req.nheaders >= PLAT_MAX_HEADERS)
+    if (r->nheaders >= PLAT_MAX_HEADERS)
         return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(job->req.headers[job->req.nheaders], sizeof job->req.headers[0], fmt, ap);
-    va_end(ap);
-    job->req.nheaders++;
+    vsnprintf(r->headers[r->nheaders], sizeof r->headers[0], fmt, ap);
+    r->nheaders++;
 }
 
-void plat_req_body(plat_job *job, const char *content_type, const char *body, size_t len)
+static void request_header(plat_request *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void request_header(plat_request *r, const char *fmt, ...)
 {
-    free(job->req.body);
-    job->req.body = malloc(len + 1);
-    if (job->req.body != NULL) {
-        memcpy(job->req.body, body, len);
-        job->req.body[len] = '\0';
-        job->req.body_len = len;
+    va_list ap;
+    va_start(ap, fmt);
+    plat_request_vheader(r, fmt, ap);
+    va_end(ap);
+}
+
+void plat_request_body(plat_request *r, const char *content_type, const char *body, size_t len)
+{
+    free(r->body);
+    r->body = malloc(len + 1);
+    r->body_len = 0;
+    if (r->body != NULL) {
+        memcpy(r->body, body, len);
+        r->body[len] = '\0';
+        r->body_len = len;
     }
     if (content_type != NULL)
-        plat_req_header(job, "Content-Type: %s", content_type);
+        request_header(r, "Content-Type: %s", content_type);
 }
 
 void plat_urlenc(const char *s, char *out, size_t outlen)
@@ -122,19 +124,19 @@ void plat_urlenc(const char *s, char *out, size_t outlen)
     out[o] = '\0';
 }
 
-void plat_form_add(plat_job *job, const char *key, const char *value)
+void plat_request_form_add(plat_request *r, const char *key, const char *value)
 {
     size_t need = strlen(key) * 3 + strlen(value) * 3 + 3;
     char *enc = malloc(need);
     if (enc == NULL)
         return;
-    char *b = realloc(job->req.body, job->req.body_len + need + 1);
+    char *b = realloc(r->body, r->body_len + need + 1);
     if (b == NULL) {
         free(enc);
         return;
     }
-    job->req.body = b;
-    size_t o = job->req.body_len;
+    r->body = b;
+    size_t o = r->body_len;
     if (o > 0)
         b[o++] = '&';
     plat_urlenc(key, enc, need);
@@ -145,28 +147,37 @@ void plat_form_add(plat_job *job, const char *key, const char *value)
     memcpy(b + o, enc, strlen(enc));
     o += strlen(enc);
     b[o] = '\0';
-    job->req.body_len = o;
+    r->body_len = o;
     free(enc);
 }
 
-plat_step plat_fail(plat_job *job, plat_err_kind kind, int status, const char *code,
-                    const char *fmt, ...)
+void plat_error_vset(plat_error *e, plat_err_kind kind, int status, const char *code,
+                     const char *fmt, va_list ap)
 {
-    job->err.kind = kind;
-    job->err.http_status = status;
-    snprintf(job->err.code, sizeof job->err.code, "%s", code != NULL ? code : "");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(job->err.message, sizeof job->err.message, fmt, ap);
-    va_end(ap);
-    return PLAT_FAIL;
+    e->kind = kind;
+    e->http_status = status;
+    snprintf(e->code, sizeof e->code, "%s", code != NULL ? code : "");
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
 }
 
-plat_step plat_fail_generic(plat_job *job, const plat_response *r, const char *what)
+static void error_set(plat_error *e, plat_err_kind kind, int status, const char *code,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void error_set(plat_error *e, plat_err_kind kind, int status, const char *code,
+                      const char *fmt, ...)
 {
-    if (r->status == 0)
-        return plat_fail(job, PERR_TRANSIENT, 0, "network",
-                         "%s: the platform could not be reached; try again", what);
+    va_list ap;
+    va_start(ap, fmt);
+    plat_error_vset(e, kind, status, code, fmt, ap);
+    va_end(ap);
+}
+
+void plat_error_generic(plat_error *e, const plat_response *r, int64_t now_ms, const char *what)
+{
+    if (r->status == 0) {
+        error_set(e, PERR_TRANSIENT, 0, "network",
+                  "%s: the platform could not be reached; try again", what);
+        return;
+    }
     if (r->status == 429) {
         const char *ra = r->header != NULL ? r->header(r, "retry-after") : NULL;
         const char *reset = r->header != NULL ? r->header(r, "x-rate-limit-reset") : NULL;
@@ -174,19 +185,75 @@ plat_step plat_fail_generic(plat_job *job, const plat_response *r, const char *w
         if (reset != NULL)
             at = strtoll(reset, NULL, 10) * 1000;
         else if (ra != NULL)
-            at = job->now_ms + strtoll(ra, NULL, 10) * 1000;
-        job->err.retry_at_ms = at;
-        return plat_fail(job, PERR_RATE_LIMITED, 429, "rate_limited",
-                         "%s: the platform asks us to slow down", what);
+            at = now_ms + strtoll(ra, NULL, 10) * 1000;
+        error_set(e, PERR_RATE_LIMITED, 429, "rate_limited",
+                  "%s: the platform asks us to slow down", what);
+        e->retry_at_ms = at;
+        return;
     }
     if (r->status >= 500)
-        return plat_fail(job, PERR_TRANSIENT, r->status, "server_error",
-                         "%s: the platform had a problem (HTTP %d); try again", what, r->status);
-    if (r->status == 401)
-        return plat_fail(job, PERR_TOKEN_EXPIRED, 401, "unauthorized",
-                         "%s: the platform no longer accepts the access token", what);
-    return plat_fail(job, PERR_INVALID, r->status, "refused",
-                     "%s: the platform refused the request (HTTP %d)", what, r->status);
+        error_set(e, PERR_TRANSIENT, r->status, "server_error",
+                  "%s: the platform had a problem (HTTP %d); try again", what, r->status);
+    else if (r->status == 401)
+        error_set(e, PERR_TOKEN_EXPIRED, 401, "unauthorized",
+                  "%s: the platform no longer accepts the access token", what);
+    else
+        error_set(e, PERR_INVALID, r->status, "refused",
+                  "%s: the platform refused the request (HTTP %d)", what, r->status);
+}
+
+/* ---- the connect side's wrappers ---- */
+
+void plat_job_reset_request(plat_job *job)
+{
+    plat_request_reset(&job->req);
+}
+
+void plat_job_free(plat_job *job)
+{
+    plat_job_reset_request(job);
+}
+
+void plat_req(plat_job *job, const char *method, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    plat_request_vstart(&job->req, method, fmt, ap);
+    va_end(ap);
+}
+
+void plat_req_header(plat_job *job, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    plat_request_vheader(&job->req, fmt, ap);
+    va_end(ap);
+}
+
+void plat_req_body(plat_job *job, const char *content_type, const char *body, size_t len)
+{
+    plat_request_body(&job->req, content_type, body, len);
+}
+
+void plat_form_add(plat_job *job, const char *key, const char *value)
+{
+    plat_request_form_add(&job->req, key, value);
+}
+
+plat_step plat_fail(plat_job *job, plat_err_kind kind, int status, const char *code,
+                    const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    plat_error_vset(&job->err, kind, status, code, fmt, ap);
+    va_end(ap);
+    return PLAT_FAIL;
+}
+
+plat_step plat_fail_generic(plat_job *job, const plat_response *r, const char *what)
+{
+    plat_error_generic(&job->err, r, job->now_ms, what);
+    return PLAT_FAIL;
 }
 
 /* Copy text, cut at a UTF-8 character boundary when it does not fit. */

@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -159,6 +160,19 @@ const plat_ops *plat_for_account(const char *platform, const char *kind);
 
 /* The settings block an adapter uses (youtube uses cfg->google, instagram_fb cfg->facebook). */
 const platform_cfg *plat_settings(const config *cfg, const char *id);
+
+/* Requests and errors, for the connect and publishing sides alike (platform/common.c). */
+void plat_request_reset(plat_request *r);
+void plat_request_vstart(plat_request *r, const char *method, const char *fmt, va_list ap);
+void plat_request_vheader(plat_request *r, const char *fmt, va_list ap);
+/* Set the body (copied) and, when content_type is not NULL, its Content-Type header. */
+void plat_request_body(plat_request *r, const char *content_type, const char *body, size_t len);
+/* Append "k=v" (percent-encoded) to a form body. */
+void plat_request_form_add(plat_request *r, const char *key, const char *value);
+void plat_error_vset(plat_error *e, plat_err_kind kind, int status, const char *code,
+                     const char *fmt, va_list ap);
+/* Classify a response that is not 2xx by its status alone (network, 429, 5xx, 401, other). */
+void plat_error_generic(plat_error *e, const plat_response *r, int64_t now_ms, const char *what);
 
 /* Helpers for adapters (platform/common.c). */
 void plat_job_init(plat_job *job, plat_job_kind kind, const config *cfg, const char *id);
