@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, ROOT } from '../lib/harness.mjs';
 import { Client, signup, createWorkspace, addMember, makeTeam, ROLES, PASSWORD } from '../lib/api.mjs';
+import { seedAccount, dayFromNow } from '../lib/posts.mjs';
 
 // What each route needs; must list every route of the OpenAPI document.
 const NEEDS = {
@@ -57,6 +58,58 @@ const NEEDS = {
   'POST /api/v1/workspaces/{id}/accounts/pending/{pending_id}': 'admin',
   'POST /api/v1/workspaces/{id}/accounts/{account_id}/refresh': 'admin',
   'DELETE /api/v1/workspaces/{id}/accounts/{account_id}': 'admin',
+  'GET /api/v1/workspaces/{id}/posts': 'viewer',
+  'POST /api/v1/workspaces/{id}/posts': 'contributor',
+  'POST /api/v1/workspaces/{id}/posts/validate': 'contributor',
+  'GET /api/v1/workspaces/{id}/posts/export.csv': 'viewer',
+  'POST /api/v1/workspaces/{id}/posts/import': 'editor',
+  'GET /api/v1/workspaces/{id}/posts/{post_id}': 'viewer',
+  'PATCH /api/v1/workspaces/{id}/posts/{post_id}': 'contributor',
+  'DELETE /api/v1/workspaces/{id}/posts/{post_id}': 'contributor',
+  'POST /api/v1/workspaces/{id}/posts/{post_id}/submit': 'contributor',
+  'POST /api/v1/workspaces/{id}/posts/{post_id}/approve': 'editor',
+  'POST /api/v1/workspaces/{id}/posts/{post_id}/request-changes': 'editor',
+  'POST /api/v1/workspaces/{id}/posts/{post_id}/schedule': 'editor',
+  'POST /api/v1/workspaces/{id}/posts/{post_id}/cancel': 'editor',
+  'GET /api/v1/workspaces/{id}/calendar': 'viewer',
+  'GET /api/v1/workspaces/{id}/campaigns': 'viewer',
+  'POST /api/v1/workspaces/{id}/campaigns': 'editor',
+  'GET /api/v1/workspaces/{id}/campaigns/{campaign_id}': 'viewer',
+  'PATCH /api/v1/workspaces/{id}/campaigns/{campaign_id}': 'editor',
+  'DELETE /api/v1/workspaces/{id}/campaigns/{campaign_id}': 'editor',
+  'GET /api/v1/workspaces/{id}/queue': 'viewer',
+  'PUT /api/v1/workspaces/{id}/queue': 'editor',
+  'GET /api/v1/workspaces/{id}/queue/upcoming': 'viewer',
+  'POST /api/v1/workspaces/{id}/queue/reorder': 'editor',
+  'POST /api/v1/workspaces/{id}/queue/shuffle': 'editor',
+};
+// What a caller the table lets through must get: prepare builds valid input for these routes,
+// so an answer from the handler other than success means the arguments, not the guard, are wrong.
+const SUCCESS = {
+  'GET /api/v1/workspaces/{id}/posts': 200,
+  'POST /api/v1/workspaces/{id}/posts': 201,
+  'POST /api/v1/workspaces/{id}/posts/validate': 200,
+  'GET /api/v1/workspaces/{id}/posts/export.csv': 200,
+  'POST /api/v1/workspaces/{id}/posts/import': 201,
+  'GET /api/v1/workspaces/{id}/posts/{post_id}': 200,
+  'PATCH /api/v1/workspaces/{id}/posts/{post_id}': 200,
+  'DELETE /api/v1/workspaces/{id}/posts/{post_id}': 204,
+  'POST /api/v1/workspaces/{id}/posts/{post_id}/submit': 200,
+  'POST /api/v1/workspaces/{id}/posts/{post_id}/approve': 200,
+  'POST /api/v1/workspaces/{id}/posts/{post_id}/request-changes': 200,
+  'POST /api/v1/workspaces/{id}/posts/{post_id}/schedule': 200,
+  'POST /api/v1/workspaces/{id}/posts/{post_id}/cancel': 200,
+  'GET /api/v1/workspaces/{id}/calendar': 200,
+  'GET /api/v1/workspaces/{id}/campaigns': 200,
+  'POST /api/v1/workspaces/{id}/campaigns': 201,
+  'GET /api/v1/workspaces/{id}/campaigns/{campaign_id}': 200,
+  'PATCH /api/v1/workspaces/{id}/campaigns/{campaign_id}': 200,
+  'DELETE /api/v1/workspaces/{id}/campaigns/{campaign_id}': 204,
+  'GET /api/v1/workspaces/{id}/queue': 200,
+  'PUT /api/v1/workspaces/{id}/queue': 200,
+  'GET /api/v1/workspaces/{id}/queue/upcoming': 200,
+  'POST /api/v1/workspaces/{id}/queue/reorder': 200,
+  'POST /api/v1/workspaces/{id}/queue/shuffle': 200,
 };
 // Workspace routes that also need a browser session (ROUTE_BROWSER): an API key gets 403.
 const BROWSER = new Set([
@@ -94,6 +147,8 @@ let srv;
 let team;
 let other; // a second workspace of the owner, for invitations to accept
 const callers = [];
+const seeded = {}; // a connected account, a post and a campaign in team.ws, for routes that need one
+let serial = 0;
 
 before(async () => {
   srv = await startServer();
@@ -110,13 +165,50 @@ before(async () => {
     assert.equal(k.status, 201, k.text);
     callers.push({ kind: `${who}+key`, role: who === 'outsider' ? null : who, viaKey: true, client: new Client(srv, { apiKey: k.json.key }), person });
   }
+  const owner = team.by.owner;
+  seeded.account = seedAccount(srv, team.ws, 'x', 'Matrix on X', { username: 'matrix' });
+  seeded.post = await newPost(owner);
+  const c = await owner.post(`/api/v1/workspaces/${team.ws}/campaigns`, { name: 'Matrix campaign' });
+  assert.equal(c.status, 201, c.text);
+  seeded.campaign = c.json.campaign.id;
+  // two queued posts, so reordering and shuffling have something to move
+  const q = await owner.put(`/api/v1/workspaces/${team.ws}/queue`, { account_id: null, slots: [{ weekday: 1, time: '09:00' }, { weekday: 4, time: '15:00' }] });
+  assert.equal(q.status, 200, q.text);
+  for (let i = 0; i < 2; i++) await newPost(owner, { action: 'schedule', schedule: { mode: 'queue' } });
 });
+
+/** A valid post body for the seeded account, with a text of its own (no duplicate warnings). */
+function postBody(extra = {}) {
+  serial += 1;
+  return { body: `Matrix post ${serial}`, targets: [{ account_id: seeded.account }], ...extra };
+}
+
+/** author writes a post (by default a draft); returns its id. */
+async function newPost(author, extra = {}) {
+  const r = await author.post(`/api/v1/workspaces/${team.ws}/posts`, postBody(extra));
+  assert.equal(r.status, 201, r.text);
+  return r.json.post.id;
+}
+
+/** A time a week ahead, as wall time in the workspace's zone. */
+function future() {
+  return { mode: 'at', local: `${dayFromNow(7)}T10:00` };
+}
+
+/**
+ * Who writes the post a call by caller works on.  Contributors may change and delete only their
+ * own drafts (a rule of the handler, beyond the route's permission), so they get one of their own;
+ * everyone else gets the owner's, which editors and up may change and the guard refuses to others.
+ */
+function authorFor(caller) {
+  return caller.role === 'contributor' ? caller.client : team.by.owner;
+}
 
 after(async () => {
   await srv.stop();
 });
 
-/** Fresh arguments for one call of a route by a caller: [path, body]. */
+/** Fresh arguments for one call of a route by a caller: [path, body, call options (e.g. headers)]. */
 async function prepare(route, caller) {
   const ws = team.ws;
   const owner = team.by.owner;
@@ -191,6 +283,64 @@ async function prepare(route, caller) {
       const inv = await owner.post(`/api/v1/workspaces/${other}/invitations`, { role: 'viewer' });
       return [`/api/v1/invitations/${inv.json.token}/accept`, {}];
     }
+    case 'GET /api/v1/workspaces/{id}/posts':
+      return [`/api/v1/workspaces/${ws}/posts?state=draft,scheduled&limit=10`];
+    case 'POST /api/v1/workspaces/{id}/posts':
+      return [`/api/v1/workspaces/${ws}/posts`, postBody()];
+    case 'POST /api/v1/workspaces/{id}/posts/validate':
+      return [`/api/v1/workspaces/${ws}/posts/validate`, postBody({ schedule: future() })];
+    case 'GET /api/v1/workspaces/{id}/posts/export.csv':
+      return [`/api/v1/workspaces/${ws}/posts/export.csv?state=draft`];
+    case 'POST /api/v1/workspaces/{id}/posts/import':
+      // a CSV body, not JSON; one draft for the seeded account
+      serial += 1;
+      return [`/api/v1/workspaces/${ws}/posts/import`, `text,accounts,time\r\nMatrix import ${serial},${seeded.account},\r\n`, { headers: { 'Content-Type': 'text/csv' } }];
+    case 'GET /api/v1/workspaces/{id}/posts/{post_id}':
+      return [`/api/v1/workspaces/${ws}/posts/${seeded.post}`];
+    // Routes that change a post's state or delete it: a fresh post for every call.
+    case 'PATCH /api/v1/workspaces/{id}/posts/{post_id}':
+      return [`/api/v1/workspaces/${ws}/posts/${await newPost(authorFor(caller))}`, { body: 'Changed by the matrix' }];
+    case 'DELETE /api/v1/workspaces/{id}/posts/{post_id}':
+      return [`/api/v1/workspaces/${ws}/posts/${await newPost(authorFor(caller))}`];
+    case 'POST /api/v1/workspaces/{id}/posts/{post_id}/submit':
+      return [`/api/v1/workspaces/${ws}/posts/${await newPost(authorFor(caller))}/submit`, {}];
+    case 'POST /api/v1/workspaces/{id}/posts/{post_id}/approve':
+      return [`/api/v1/workspaces/${ws}/posts/${await newPost(owner, { action: 'submit' })}/approve`, {}];
+    case 'POST /api/v1/workspaces/{id}/posts/{post_id}/request-changes':
+      return [`/api/v1/workspaces/${ws}/posts/${await newPost(owner, { action: 'submit' })}/request-changes`, { note: 'Say when it opens' }];
+    case 'POST /api/v1/workspaces/{id}/posts/{post_id}/schedule':
+      return [`/api/v1/workspaces/${ws}/posts/${await newPost(owner)}/schedule`, { schedule: future() }];
+    case 'POST /api/v1/workspaces/{id}/posts/{post_id}/cancel':
+      return [`/api/v1/workspaces/${ws}/posts/${await newPost(owner, { action: 'schedule', schedule: future() })}/cancel`, {}];
+    case 'GET /api/v1/workspaces/{id}/calendar':
+      return [`/api/v1/workspaces/${ws}/calendar?from=${dayFromNow(0)}&to=${dayFromNow(31)}`];
+    case 'POST /api/v1/workspaces/{id}/campaigns':
+      serial += 1;
+      return [`/api/v1/workspaces/${ws}/campaigns`, { name: `Matrix ${serial}`, color: '#2f855a' }];
+    case 'GET /api/v1/workspaces/{id}/campaigns/{campaign_id}':
+      return [`/api/v1/workspaces/${ws}/campaigns/${seeded.campaign}`];
+    case 'PATCH /api/v1/workspaces/{id}/campaigns/{campaign_id}':
+      return [`/api/v1/workspaces/${ws}/campaigns/${seeded.campaign}`, { description: 'Changed by the matrix' }];
+    case 'DELETE /api/v1/workspaces/{id}/campaigns/{campaign_id}': {
+      serial += 1;
+      const c = await owner.post(`/api/v1/workspaces/${ws}/campaigns`, { name: `Matrix to delete ${serial}` });
+      assert.equal(c.status, 201, c.text);
+      return [`/api/v1/workspaces/${ws}/campaigns/${c.json.campaign.id}`];
+    }
+    case 'PUT /api/v1/workspaces/{id}/queue':
+      return [`/api/v1/workspaces/${ws}/queue`, { account_id: null, slots: [{ weekday: 1, time: '09:00' }, { weekday: 4, time: '15:00' }] }];
+    case 'GET /api/v1/workspaces/{id}/queue/upcoming':
+      return [`/api/v1/workspaces/${ws}/queue/upcoming?limit=5`];
+    case 'POST /api/v1/workspaces/{id}/queue/reorder': {
+      // every queued post of the workspace's queue, as it is now, in the reverse order
+      const up = await owner.get(`/api/v1/workspaces/${ws}/queue/upcoming?limit=100`);
+      assert.equal(up.status, 200, up.text);
+      const ids = up.json.items.filter((i) => i.post).map((i) => i.post.id);
+      assert.ok(ids.length >= 2, up.text);
+      return [`/api/v1/workspaces/${ws}/queue/reorder`, { account_id: null, post_ids: ids.reverse() }];
+    }
+    case 'POST /api/v1/workspaces/{id}/queue/shuffle':
+      return [`/api/v1/workspaces/${ws}/queue/shuffle`, { account_id: null }];
     default: {
       const [, path] = route.split(' ');
       return [path.replace('{id}', ws), ['POST', 'PATCH', 'PUT'].includes(route.split(' ')[0]) ? {} : undefined];
@@ -215,9 +365,11 @@ describe('permission table', () => {
     test(route, async () => {
       const method = route.split(' ')[0];
       for (const caller of callers) {
-        const [path, body] = await prepare(route, caller);
-        const r = await caller.client.call(method, path, body);
-        assert.equal(outcome(r), expected(NEEDS[route], caller, { browser: BROWSER.has(route) }), `${route} as ${caller.kind}: ${r.status} ${r.text}`);
+        const [path, body, opts] = await prepare(route, caller);
+        const r = await caller.client.call(method, path, body, opts);
+        const want = expected(NEEDS[route], caller, { browser: BROWSER.has(route) });
+        assert.equal(outcome(r), want, `${route} as ${caller.kind}: ${r.status} ${r.text}`);
+        if (want === 'ok' && SUCCESS[route]) assert.equal(r.status, SUCCESS[route], `${route} as ${caller.kind}: ${r.status} ${r.text}`);
       }
     });
   }
