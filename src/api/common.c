@@ -77,7 +77,7 @@ int api_id_array(http_req *req, const char *field, int64_t *ids, size_t max, siz
     char msg[128];
     *n = 0;
     if (!json_is_array(arr)) {
-        snprintf(msg, sizeof msg, "%s must be an array of workspace ids", field);
+        snprintf(msg, sizeof msg, "%s must be an array of ids", field);
         http_reply_error(req, 400, "invalid_field", msg, field);
         return -1;
     }

@@ -271,7 +271,7 @@ void api_media_delete(http_req *req)
         return;
     }
     char msg[160];
-    snprintf(msg, sizeof msg, "%zu draft%s no longer use%s this file", json_array_size(posts),
+    snprintf(msg, sizeof msg, "%zu post%s no longer use%s this file", json_array_size(posts),
              json_array_size(posts) == 1 ? "" : "s", json_array_size(posts) == 1 ? "s" : "");
     http_reply_json(req, 200,
                     json_pack("{s:b, s:[{s:s, s:s, s:o}]}", "deleted", 1, "warnings", "code",

@@ -4,6 +4,7 @@
 #include "api/common.h"
 #include "compose/rules.h"
 #include "core/clock.h"
+#include "store/campaigns.h"
 #include "store/queue.h"
 #include "store/workspaces.h"
 
@@ -88,6 +89,9 @@ void post_form_from_post(post_form *f, const json_t *post)
     f->at = instant_of(json_object_get(s, "at"));
     f->has_local = 0;
     f->version = json_integer_value(json_object_get(post, "version"));
+    const char *note = json_string_value(json_object_get(post, "review_note"));
+    snprintf(f->review_note, sizeof f->review_note, "%s", note != NULL ? note : "");
+    f->reviewed_by = json_integer_value(json_object_get(json_object_get(post, "reviewed_by"), "id"));
 }
 
 /* ---- reading ---- */
@@ -486,6 +490,14 @@ int post_form_check(http_req *req, const app *a, int64_t workspace_id, post_form
                         "%s (%s) needs reconnecting before anything can be posted there",
                         accs[i].name, accs[i].platform);
     }
+    if (f->campaign_id > 0) {
+        json_t *camp = NULL;
+        e = store_campaign_get(a->db, workspace_id, f->campaign_id, &camp);
+        json_decref(camp);
+        if (e == APP_ENOTFOUND)
+            return fail(&r, "campaign_id", "campaign %lld does not exist in this workspace",
+                        (long long)f->campaign_id);
+    }
     /* media: the post's and those of X thread parts */
     int64_t all[128];
     size_t nall = 0;
@@ -608,6 +620,7 @@ int post_form_to_store(http_req *req, const app *a, int64_t workspace_id, post_f
                            ? (f->resolved_at ? f->resolved_at : f->at)
                            : 0;
     in->review_note = f->review_note[0] ? f->review_note : NULL;
+    in->reviewed_by = f->reviewed_by;
     for (size_t i = 0; i < f->ntargets; i++) {
         s->options[i] = json_dumps(f->targets[i].options, JSON_COMPACT | JSON_SORT_KEYS);
         s->targets[i] = (store_target_in){

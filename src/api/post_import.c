@@ -254,15 +254,6 @@ void api_posts_import(http_req *req)
             else
                 json_object_set_new(info, "campaign_created", json_true());
         }
-        json_object_set_new(info, "ok", json_boolean(imp.nproblems == before && !row->flagged));
-        json_object_set_new(info, "mode", json_string(f->mode));
-        if (f->resolved_at > 0) {
-            char l[TZ_FMT_MAX];
-            json_object_set_new(info, "local",
-                                json_string(tz_format_local(z, f->resolved_at, l, sizeof l)));
-        }
-        json_object_set_new(info, "targets", json_integer((json_int_t)f->ntargets));
-        json_array_append_new(rows, info);
         if (imp.nproblems == before && !row->flagged) {
             const char *state = strcmp(f->mode, "none") == 0 ? "draft" : "scheduled";
             if (post_form_to_store(NULL, req->app, req->auth.workspace_id, f, z, state, now,
@@ -274,6 +265,15 @@ void api_posts_import(http_req *req)
                 stores[i].in.campaign_name = campaign;
             ins[i] = &stores[i].in;
         }
+        json_object_set_new(info, "ok", json_boolean(imp.nproblems == before && !row->flagged));
+        json_object_set_new(info, "mode", json_string(f->mode));
+        if (f->resolved_at > 0) {
+            char l[TZ_FMT_MAX];
+            json_object_set_new(info, "local",
+                                json_string(tz_format_local(z, f->resolved_at, l, sizeof l)));
+        }
+        json_object_set_new(info, "targets", json_integer((json_int_t)f->ntargets));
+        json_array_append_new(rows, info);
     }
     if (!ready) {
         http_reply_error(req, 500, "internal_error", "out of memory", NULL);

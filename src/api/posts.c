@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "api/common.h"
 #include "api/post_form.h"
+#include "api/validate.h"
 #include "auth/guard.h"
 #include "core/clock.h"
 #include "store/posts.h"
@@ -44,7 +45,6 @@ static void reply_post(http_req *req, int status, int64_t id, const tz_zone *z, 
         return;
     }
     add_local(post, z);
-    json_object_del(post, "created_by_id");
     json_t *body = json_pack("{s:o}", "post", post);
     json_object_set_new(body, "problems", f != NULL ? json_copy(f->problems) : json_array());
     json_object_set_new(body, "warnings", f != NULL ? json_copy(f->warnings) : json_array());
@@ -354,6 +354,11 @@ static void transition(http_req *req, step st)
                          "publishing has started; the post can no longer be changed", NULL);
         goto out;
     }
+    if (st == STEP_SUBMIT && !is_editor(req) && post_author(post) != req->auth.user_id) {
+        http_reply_error(req, 403, "forbidden",
+                         "contributors submit only their own posts; ask an editor", NULL);
+        goto out;
+    }
     if (!state_in(state, from[st])) {
         char msg[160];
         snprintf(msg, sizeof msg, "a post that is %s cannot be %s", state, words[st]);
@@ -381,8 +386,16 @@ static void transition(http_req *req, step st)
         if (stale)
             snprintf(f.mode, sizeof f.mode, "none");
         const json_t *note = json_object_get(req->json, "note");
-        if (json_is_string(note))
-            snprintf(f.review_note, sizeof f.review_note, "%s", json_string_value(note));
+        if (note != NULL && !json_is_null(note) &&
+            (!json_is_string(note) || utf8_chars(json_string_value(note)) > 1000)) {
+            http_reply_error(req, 400, "invalid_field", "note must be text of up to 1,000 characters",
+                             "note");
+            goto out;
+        }
+        /* the note of a send-back is answered by approving: it gives way to the approval's */
+        snprintf(f.review_note, sizeof f.review_note, "%s",
+                 json_is_string(note) ? json_string_value(note) : "");
+        f.reviewed_by = req->auth.user_id;
         commit(req, &f, z, id, version, strcmp(f.mode, "none") == 0 ? "approved" : "scheduled", 1,
                "post.approved", 200);
         break;
@@ -390,12 +403,13 @@ static void transition(http_req *req, step st)
     case STEP_CHANGES: {
         const json_t *note = json_object_get(req->json, "note");
         const char *s = json_string_value(note);
-        if (s == NULL || strspn(s, " \t\r\n") == strlen(s) || json_string_length(note) > 1000) {
+        if (s == NULL || strspn(s, " \t\r\n") == strlen(s) || utf8_chars(s) > 1000) {
             http_reply_error(req, 400, "invalid_field",
                              "say what should change (a note of up to 1,000 characters)", "note");
             goto out;
         }
         snprintf(f.review_note, sizeof f.review_note, "%s", s);
+        f.reviewed_by = req->auth.user_id;
         commit(req, &f, z, id, version, "changes_requested", 0, "post.changes_requested", 200);
         break;
     }

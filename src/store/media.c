@@ -222,9 +222,8 @@ app_err store_media_delete(db *d, const actor *who, int64_t workspace_id, int64_
     int busy = 0;
     for (int i = 0; e == APP_OK && i < db_rows_count(r); i++) {
         const char *st = db_rows_text(r, i, 1);
-        int draft = strcmp(st, "draft") == 0 || strcmp(st, "pending_approval") == 0 ||
-                    strcmp(st, "changes_requested") == 0 || strcmp(st, "approved") == 0;
-        busy |= !draft;
+        /* on its way out: the platform may still need the file */
+        busy |= strcmp(st, "scheduled") == 0 || strcmp(st, "publishing") == 0;
         json_array_append_new(*posts, json_pack("{s:I, s:s}", "id",
                                                 (json_int_t)db_rows_int(r, i, 0, 0), "state", st));
     }

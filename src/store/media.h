@@ -55,9 +55,9 @@ app_err store_media_update(db *d, const actor *who, int64_t workspace_id, int64_
 /*
  * Delete the row; *keys receives where its bytes were (for the caller to
  * delete).  *posts (always set; the caller frees it) lists the posts that
- * use the item as [{id, state}]: drafts and posts awaiting review lose it;
- * when a scheduled (or later) post uses it nothing is deleted and the answer
- * is APP_ECONFLICT.
+ * use the item as [{id, state}]: drafts, posts awaiting review and posts
+ * already published or failed lose it; when a scheduled or publishing post
+ * uses it nothing is deleted and the answer is APP_ECONFLICT.
  */
 app_err store_media_delete(db *d, const actor *who, int64_t workspace_id, int64_t id,
                            int64_t now_ms, store_media_keys *keys, json_t **posts);

@@ -400,7 +400,6 @@ static json_t *target_json(const db_rows *r, int i, int col, int full)
         const char *o = db_rows_text(r, i, col + 10);
         json_t *opts = o != NULL ? json_loads(o, 0, NULL) : NULL;
         json_object_set_new(t, "options", opts != NULL ? opts : json_object());
-        json_object_set_new(t, "text_hash", rowjson_text_or_null(r, i, col + 11));
     }
     return t;
 }
@@ -432,7 +431,7 @@ app_err store_post_get(db *d, int64_t workspace_id, int64_t id, json_t **out)
                      p, 1, &m, NULL);
     if (e == APP_OK)
         e = db_query(d,
-                     "SELECT " TARGET_COLS ", t.text, t.options, t.text_hash FROM post_targets t "
+                     "SELECT " TARGET_COLS ", t.text, t.options FROM post_targets t "
                      "JOIN social_accounts a ON a.id = t.account_id WHERE t.post_id = ? ORDER BY "
                      "t.id",
                      p, 1, &t, NULL);
@@ -444,7 +443,8 @@ app_err store_post_get(db *d, int64_t workspace_id, int64_t id, json_t **out)
         json_object_set_new(o, "version", json_integer(db_rows_int(r, 0, 2, 1)));
         json_object_set_new(o, "body", rowjson_text_or_null(r, 0, 3));
         json_t *sch = schedule_json(r, 0, 4);
-        json_object_set_new(sch, "queue_account_id", rowjson_int_or_null(r, 0, 6));
+        int64_t qa = db_rows_int(r, 0, 6, 0);
+        json_object_set_new(sch, "queue_account_id", qa > 0 ? json_integer(qa) : json_null());
         json_object_set_new(o, "schedule", sch);
         json_object_set_new(o, "review_note", rowjson_text_or_null(r, 0, 7));
         json_object_set_new(o, "created_at", rowjson_instant(db_rows_int(r, 0, 8, 0)));

@@ -88,8 +88,8 @@ app_err store_post_delete(db *d, const actor *who, int64_t workspace_id, int64_t
                           int64_t version, int64_t now_ms, store_post_why *why);
 
 /*
- * The post as the API shows it (see docs/api.md "The post object"),
- * with "created_by_id" for permission checks.  APP_ENOTFOUND.
+ * The post as the API shows it (see docs/api.md "The post object").
+ * APP_ENOTFOUND.
  */
 app_err store_post_get(db *d, int64_t workspace_id, int64_t id, json_t **out);
 

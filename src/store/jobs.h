@@ -1,0 +1,130 @@
+/*
+ * jobs.h - the publishing engine's side of the store: claiming due targets
+ * with a lease, keeping the lease, saving progress, the attempt log, and
+ * the outcome of each target with the post's state summarised from its
+ * targets.
+ *
+ * A target is claimable when it is due (scheduled or retry_wait with
+ * due_at <= now) or when the worker that held it stopped renewing its lease
+ * (publishing, processing or unknown with lease_until < now).  PostgreSQL
+ * claims with FOR UPDATE SKIP LOCKED, SQLite in one write transaction; either
+ * way two workers never hold one target.  Every write that follows is
+ * conditional on still holding the lease (owner), so a worker that lost its
+ * lease (it stalled, another took over) cannot overwrite the new holder.
+ */
+#ifndef P2S_STORE_JOBS_H
+#define P2S_STORE_JOBS_H
+
+#include "store/db.h"
+
+#include <jansson.h>
+
+/* A claimed target and what publishing it needs (tokens are read separately). */
+typedef struct store_job {
+    int64_t target_id, post_id, workspace_id, account_id;
+    char platform[16];
+    char kind[16];
+    char account_kind[32];
+    char account_remote_id[128];
+    char account_name[256];
+    char account_status[24];
+    char *text;     /* the effective text (malloc'd) */
+    char *options;  /* JSON object text (malloc'd) */
+    char *progress; /* the adapter's saved state, JSON text, or NULL (malloc'd) */
+    int pending_create; /* a create step was sent and its outcome is unknown: reconcile first */
+    int attempts;       /* attempts so far, this one included */
+    int failures;       /* failed attempts so far (recovered when it then succeeds) */
+    int64_t due_at;
+    int64_t scheduled_at; /* the post's scheduled time (lateness) */
+} store_job;
+
+void store_job_clear(store_job *j);
+
+/*
+ * Claim up to max claimable targets for owner until now + lease_ms, oldest
+ * due first; their state becomes publishing (unknown when a create step's
+ * outcome is unknown) and their posts publishing.  *jobs (n of them) is
+ * malloc'd; free each with store_job_clear, then the array.
+ */
+app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease_ms, int max,
+                         store_job **jobs, size_t *n);
+
+/* Extend the leases owner holds on these targets to until. */
+app_err store_jobs_renew(db *d, const char *owner, const int64_t *ids, size_t n, int64_t until);
+
+/* Give up the lease on a target without an outcome (shutdown): it is due again at once. */
+app_err store_job_release(db *d, int64_t target_id, const char *owner);
+
+/* Save the adapter's progress (and state publishing or processing) while owner holds it. */
+app_err store_job_progress(db *d, int64_t target_id, const char *owner, const char *state,
+                           const char *progress);
+
+/* Start an attempt: *attempt_id. */
+app_err store_job_attempt_start(db *d, int64_t target_id, const char *owner, int64_t now_ms,
+                                int64_t *attempt_id);
+
+/*
+ * Record a request before it is sent (url without secrets).  For the create
+ * step the target's progress is saved and pending_create set in the same
+ * transaction: from here on, its outcome must be known before any retry.
+ */
+app_err store_job_request_start(db *d, int64_t attempt_id, int64_t target_id, const char *owner,
+                                const char *method, const char *url, int create_step,
+                                const char *progress, int64_t now_ms, int64_t *request_id);
+
+/*
+ * Record a request's outcome.  status 0 = no answer.  For a create step
+ * with an answer (known_outcome) pending_create is cleared; without one it
+ * stays set and the target is reconciled before anything else.
+ */
+app_err store_job_request_end(db *d, int64_t request_id, int64_t target_id, int create_step,
+                              int known_outcome, int status, const char *error, int64_t now_ms);
+
+/* How an attempt ended. */
+typedef enum store_job_outcome {
+    JOB_PUBLISHED = 1, /* remote_id, remote_url (warning may be set) */
+    JOB_RETRY,         /* due again at retry_at (transient error, rate limit) */
+    JOB_FAILED,        /* for good (permanent, retries used up, reconnect needed) */
+    JOB_RELEASED       /* nothing happened (shutdown before a step): due again at once */
+} store_job_outcome;
+
+typedef struct store_job_end {
+    store_job_outcome outcome;
+    const char *remote_id, *remote_url, *warning;
+    int64_t retry_at;
+    int count_failure; /* the attempt failed (counts towards "recovered") */
+    const char *error_kind, *error_code, *error_message;
+} store_job_end;
+
+/*
+ * End the attempt and set the target's outcome while owner holds it (else
+ * APP_ECONFLICT: someone else has it now), then the post's state from all its
+ * targets: publishing while any is on its way, else published, failed, or
+ * partially_published.  *recovered 1 when a target that had failed is now
+ * published; *post_state the post's new state.
+ */
+app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const char *owner,
+                         const store_job_end *end, int64_t now_ms, int *recovered,
+                         char *post_state, size_t post_state_len);
+
+/* The instant the next target falls due (scheduled or retry_wait), or 0 if none. */
+app_err store_jobs_next_due(db *d, int64_t *at);
+
+/*
+ * Engine figures: {"due", "overdue" (due over 60 s ago and not taken),
+ * "in_flight", "published_total", "failed_total", "retry_wait",
+ * "retries_last_hour", "published_last_hour", "lateness_ms": {"p50","p99","max"}
+ * over the last hour}.
+ */
+app_err store_jobs_stats(db *d, int64_t now_ms, json_t **out);
+
+/* A user retries a failed target, or cancels one that is waiting: APP_ECONFLICT when it is not. */
+app_err store_target_retry(db *d, int64_t workspace_id, int64_t post_id, int64_t target_id,
+                           int64_t now_ms, int64_t user_id);
+app_err store_target_cancel(db *d, int64_t workspace_id, int64_t post_id, int64_t target_id,
+                            int64_t now_ms, int64_t user_id);
+
+/* The attempt log of a post's targets: [{target_id, attempts:[{..., requests:[...]}]}]. */
+app_err store_post_attempts(db *d, int64_t workspace_id, int64_t post_id, json_t **out);
+
+#endif
