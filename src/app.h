@@ -29,6 +29,7 @@ typedef struct app {
     struct pw_hasher *hasher;  /* password hashing, a few at a time */
     struct probe_gate *probes; /* admits a few media probes at once (media/probe.h) */
     struct media_store *media; /* where media files live (media/storage.h) */
+    struct engine *engine;     /* this process's publishing worker, NULL if none (engine.h) */
 } app;
 
 #endif

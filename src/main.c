@@ -1,7 +1,8 @@
 /*
  * main.c - argv -> config -> store -> HTTP server.
  *
- *   post2share serve [--flag=value ...]    API, web app (and later the worker)
+ *   post2share serve [--no-worker] [--flag=value ...]   API, web app and the publishing worker
+ *   post2share worker [--flag=value ...]   the publishing worker alone (no HTTP)
  *   post2share migrate [--flag=value ...]  bring the database schema up to date
  *   post2share config-table                the settings as a Markdown table
  *   post2share version | help
@@ -16,6 +17,7 @@
 #include "auth/passwords.h"
 #include "core/clock.h"
 #include "crypto/keyring.h"
+#include "engine/engine.h"
 #include "engine/refresher.h"
 #include "http/server.h"
 #include "media/probe.h"
@@ -47,7 +49,9 @@ static void usage(FILE *out)
     fputs("post2share " P2S_VERSION " - self-hosted social media management\n\n"
           "usage: post2share COMMAND [--setting=value ...]\n\n"
           "commands:\n"
-          "  serve          run the API and web app server\n"
+          "  serve          run the API and web app server, and the publishing worker\n"
+          "                 (--no-worker: without it)\n"
+          "  worker         run the publishing worker alone\n"
           "  migrate        bring the database schema up to date and exit\n"
           "  rotate-key     add a new master key and re-encrypt every stored token under it\n"
           "  config-table   print the settings as a Markdown table\n"
@@ -204,7 +208,8 @@ static int cmd_rotate_key(int argc, char **argv)
     return 0;
 }
 
-static int cmd_serve(int argc, char **argv)
+/* serve (http 1) or worker (http 0): until SIGTERM/SIGINT. */
+static int run_node(int argc, char **argv, int http)
 {
     boot b;
     memset(&b, 0, sizeof b);
@@ -226,6 +231,8 @@ static int cmd_serve(int argc, char **argv)
     }
     app *a = &b.app;
     clear_staging(b.cfg.data_dir);
+    if (!http)
+        b.cfg.worker = 1;
     a->probes = probe_gate_new(2);
     if (a->probes == NULL || media_store_open(&b.cfg, &a->media, err, sizeof err) != APP_OK) {
         fprintf(stderr, "post2share: media: %s\n", err);
@@ -254,14 +261,27 @@ static int cmd_serve(int argc, char **argv)
     sodium_bin2hex(a->node_id, sizeof a->node_id, raw, sizeof raw);
     char host[256] = "localhost";
     gethostname(host, sizeof host - 1);
-    store_node_register(a->db, a->node_id, "serve", host, (int64_t)getpid(), P2S_VERSION,
-                        clock_now_ms());
+    store_node_register(a->db, a->node_id, http ? "serve" : "worker", host, (int64_t)getpid(),
+                        P2S_VERSION, clock_now_ms());
 
     refresher *ref = refresher_start(a, b.cfg.refresh_interval_s);
+    if (b.cfg.worker) {
+        a->engine = engine_start(a);
+        if (a->engine == NULL) {
+            refresher_stop(ref);
+            store_node_remove(a->db, a->node_id, clock_now_ms(), NODE_STALE_MS);
+            boot_down(&b);
+            return 1;
+        }
+    }
     http_server *srv = NULL;
     int port = 0;
-    if (http_server_start(a, &srv, &port, err, sizeof err) != APP_OK) {
+    if (!http) {
+        printf("Post2Share worker %s is running\n", a->node_id);
+        fflush(stdout);
+    } else if (http_server_start(a, &srv, &port, err, sizeof err) != APP_OK) {
         fprintf(stderr, "post2share: %s\n", err);
+        engine_stop(a->engine, 0);
         refresher_stop(ref);
         store_node_remove(a->db, a->node_id, clock_now_ms(), NODE_STALE_MS);
         boot_down(&b);
@@ -271,15 +291,17 @@ static int cmd_serve(int argc, char **argv)
     int lport;
     config_split_hostport(b.cfg.listen, lhost, sizeof lhost, &lport);
     int v6 = strchr(lhost, ':') != NULL;
-    if (b.cfg.public_url_derived)
+    if (http && b.cfg.public_url_derived)
         snprintf(b.cfg.public_url, sizeof b.cfg.public_url, "http://%s%s%s:%d", v6 ? "[" : "",
                  lhost, v6 ? "]" : "", port);
-    log_event(&a->log, LOG_INFO, "listening",
-              json_pack("{s:s, s:i, s:s, s:s}", "host", lhost, "port", port, "public_url",
-                        b.cfg.public_url, "node", a->node_id));
-    printf("Post2Share is running at http://%s%s%s:%d/\n", v6 ? "[" : "", lhost, v6 ? "]" : "",
-           port);
-    fflush(stdout);
+    if (http) {
+        log_event(&a->log, LOG_INFO, "listening",
+                  json_pack("{s:s, s:i, s:s, s:s}", "host", lhost, "port", port, "public_url",
+                            b.cfg.public_url, "node", a->node_id));
+        printf("Post2Share is running at http://%s%s%s:%d/\n", v6 ? "[" : "", lhost,
+               v6 ? "]" : "", port);
+        fflush(stdout);
+    }
 
     for (unsigned tick = 1;; tick++) {
         struct timespec wait = {HEARTBEAT_S, 0};
@@ -292,11 +314,15 @@ static int cmd_serve(int argc, char **argv)
         if (tick % 6 == 0)
             keyring_reload(a->keys); /* a key added by rotate-key elsewhere */
     }
-    http_server_quiesce(srv);
-    int left = http_server_drain(srv, b.cfg.shutdown_timeout * 1000);
-    if (left > 0)
-        log_msg(&a->log, LOG_WARN, "%d request(s) still running at shutdown timeout", left);
-    http_server_stop(srv);
+    if (srv != NULL) {
+        http_server_quiesce(srv);
+        int left = http_server_drain(srv, b.cfg.shutdown_timeout * 1000);
+        if (left > 0)
+            log_msg(&a->log, LOG_WARN, "%d request(s) still running at shutdown timeout", left);
+        http_server_stop(srv);
+    }
+    engine_stop(a->engine, b.cfg.shutdown_timeout);
+    a->engine = NULL;
     refresher_stop(ref);
     store_node_remove(a->db, a->node_id, clock_now_ms(), NODE_STALE_MS);
     boot_down(&b);
@@ -326,8 +352,14 @@ int main(int argc, char **argv)
             return 0;
         }
     }
+    /* --no-worker is --worker=0 */
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--no-worker") == 0)
+            argv[i] = (char *)"--worker=0";
     if (strcmp(cmd, "serve") == 0)
-        return cmd_serve(argc - 2, argv + 2);
+        return run_node(argc - 2, argv + 2, 1);
+    if (strcmp(cmd, "worker") == 0)
+        return run_node(argc - 2, argv + 2, 0);
     if (strcmp(cmd, "migrate") == 0)
         return cmd_migrate(argc - 2, argv + 2);
     if (strcmp(cmd, "rotate-key") == 0)

@@ -74,6 +74,15 @@ app_err acct_pending_choose(const app *a, const actor *who, int64_t workspace_id
 app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed, char *err,
                      size_t errlen);
 
+/*
+ * The account's access token in clear into out (the caller wipes it with
+ * sodium_memzero after use), its platform status into status.  APP_ENOTFOUND;
+ * APP_EPERM when the account is not active (needs_reconnect, disconnected);
+ * APP_EIO when the sealed token cannot be opened.
+ */
+app_err acct_access_token(const app *a, int64_t account_id, char *out, size_t outlen,
+                          char *status, size_t statuslen);
+
 /* Disconnect: revoke at the platform where it can be (best effort), then drop the tokens. */
 app_err acct_disconnect(const app *a, const actor *who, int64_t workspace_id, int64_t account_id);
 

@@ -225,6 +225,34 @@ app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed
     return e;
 }
 
+app_err acct_access_token(const app *a, int64_t account_id, char *out, size_t outlen,
+                          char *status, size_t statuslen)
+{
+    store_account acc;
+    out[0] = '\0';
+    app_err e = store_account_get(a->db, account_id, &acc);
+    if (e != APP_OK)
+        return e;
+    snprintf(status, statuslen, "%s", acc.status);
+    plat_tokens *t = malloc(sizeof *t);
+    if (t == NULL)
+        e = APP_ENOMEM;
+    else if (strcmp(acc.status, "active") != 0)
+        e = APP_EPERM;
+    else if (open_tokens(a, &acc, t) != 0 || t->access[0] == '\0')
+        e = APP_EIO;
+    else if (strlen(t->access) >= outlen)
+        e = APP_ETOOBIG;
+    else
+        memcpy(out, t->access, strlen(t->access) + 1);
+    if (t != NULL) {
+        sodium_memzero(t, sizeof *t);
+        free(t);
+    }
+    store_account_clear(&acc);
+    return e;
+}
+
 app_err acct_disconnect(const app *a, const actor *who, int64_t workspace_id, int64_t account_id)
 {
     store_account acc;

@@ -98,6 +98,12 @@ void api_post_schedule(http_req *req);
 void api_post_cancel(http_req *req);
 void api_calendar(http_req *req);
 
+/* publishing (publishing.c) */
+void api_target_retry(http_req *req);
+void api_target_cancel(http_req *req);
+void api_post_attempts(http_req *req);
+void api_admin_engine(http_req *req);
+
 /* campaigns (campaigns.c) */
 void api_campaigns_list(http_req *req);
 void api_campaigns_create(http_req *req);

@@ -1,6 +1,7 @@
 /* health.c - liveness (/healthz) and readiness (/readyz). */
 #include "api/api.h"
 #include "core/clock.h"
+#include "store/jobs.h"
 #include "store/migrate.h"
 
 /* Process alive: answers without touching the database. */
@@ -36,6 +37,32 @@ void api_readyz(http_req *req)
     if (e == APP_OK)
         json_object_set_new(dbcheck, "schema_version", json_integer(version));
     json_t *checks = json_pack("{s:o}", "database", dbcheck);
+    /* Publishing: due targets nobody picks up (no worker running, or one stuck) make the
+       whole deployment unhealthy, whichever node is asked. */
+    json_t *stats = NULL;
+    int engine_ok = 1;
+    if (e == APP_OK && store_jobs_stats(a->db, clock_now_ms(), &stats) == APP_OK) {
+        int64_t overdue = json_integer_value(json_object_get(stats, "overdue"));
+        int64_t last = json_integer_value(json_object_get(stats, "last_attempt_ms"));
+        /* overdue work is fine while attempts keep starting (a burst being worked off) */
+        engine_ok = overdue == 0 || clock_now_ms() - last < 60000;
+        json_object_set_new(checks, "publishing",
+                            json_pack("{s:b, s:I, s:I, s:b}", "ok", engine_ok, "overdue",
+                                      (json_int_t)overdue, "in_flight",
+                                      json_object_get(stats, "in_flight") != NULL
+                                          ? json_integer_value(json_object_get(stats, "in_flight"))
+                                          : 0,
+                                      "worker_here", a->engine != NULL));
+        json_decref(stats);
+    }
+    if (e == APP_OK && !engine_ok) {
+        json_t *err = json_pack("{s:s, s:s, s:n}", "code", "not_ready", "message",
+                                "posts are due and no worker is publishing them", "field");
+        http_reply_json(
+            req, 503,
+            json_pack("{s:o, s:s, s:o}", "error", err, "status", "unavailable", "checks", checks));
+        return;
+    }
     if (e != APP_OK) {
         json_t *err = json_pack("{s:s, s:s, s:n}", "code", "not_ready", "message",
                                 "the database does not answer", "field");

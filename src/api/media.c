@@ -10,6 +10,7 @@
 #include "auth/guard.h"
 #include "core/clock.h"
 #include "crypto/keyring.h"
+#include "media/links.h"
 #include "media/probe.h"
 #include "media/storage.h"
 #include "store/media.h"
@@ -433,27 +434,6 @@ void api_media_thumbnail(http_req *req)
     http_reply_raw(req, 200, r, 0);
 }
 
-/*
- * Public links for platforms that fetch media by URL (Instagram, Facebook):
- * {public_url}/media/public/WS.ID.EXPIRES.MAC, where MAC is an HMAC-SHA256
- * under the master key of "p2s-media-url:WS:ID:EXPIRES".  Unguessable,
- * expiring, checked under every key version held (a key rotation does not
- * break links handed out before it).
- */
-static void media_mac(const unsigned char *key, int64_t ws, int64_t id, int64_t exp, char *out,
-                      size_t outlen)
-{
-    char msg[96];
-    unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    int n = snprintf(msg, sizeof msg, "p2s-media-url:%lld:%lld:%lld", (long long)ws, (long long)id,
-                     (long long)exp);
-    crypto_auth_hmacsha256_state st;
-    crypto_auth_hmacsha256_init(&st, key, KEY_BYTES);
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)msg, (size_t)n);
-    crypto_auth_hmacsha256_final(&st, mac);
-    sodium_bin2base64(out, outlen, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-}
-
 /* Longest a public link may live. */
 #define PUBLIC_MAX_TTL_S (7 * 86400)
 
@@ -472,13 +452,9 @@ void api_media_public_url(http_req *req)
     }
     json_decref(item);
     int64_t exp = clock_now_ms() / 1000 + ttl;
-    unsigned char key[KEY_BYTES];
-    char mac[64], url[1024];
-    keyring_current(req->app->keys, key);
-    media_mac(key, req->auth.workspace_id, id, exp, mac, sizeof mac);
-    sodium_memzero(key, sizeof key);
-    snprintf(url, sizeof url, "%s/media/public/%lld.%lld.%lld.%s", req->app->cfg->public_url,
-             (long long)req->auth.workspace_id, (long long)id, (long long)exp, mac);
+    char url[1024];
+    media_public_link(req->app->keys, req->app->cfg->public_url, req->auth.workspace_id, id, exp,
+                      url, sizeof url);
     char when[32];
     http_reply_json(req, 200,
                     json_pack("{s:s, s:s}", "url", url, "expires_at",
@@ -524,7 +500,7 @@ void api_media_public(http_req *req)
         char want[64];
         if (keyring_get(req->app->keys, versions[i], key) != 0)
             continue;
-        media_mac(key, ws, id, exp, want, sizeof want);
+        media_link_mac(key, ws, id, exp, want, sizeof want);
         sodium_memzero(key, sizeof key);
         ok = strlen(want) == strlen(mac) && sodium_memcmp(want, mac, strlen(mac)) == 0;
     }

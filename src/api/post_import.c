@@ -16,6 +16,7 @@
 #include "api/post_form.h"
 #include "compose/csvio.h"
 #include "core/clock.h"
+#include "engine/engine.h"
 #include "store/accounts.h"
 #include "store/campaigns.h"
 
@@ -307,6 +308,7 @@ void api_posts_import(http_req *req)
         } else if (e != APP_OK)
             api_fail(req, e, "import");
         else {
+            engine_wake(req->app->engine);
             json_t *created = json_array();
             for (size_t i = 0; i < n; i++)
                 json_array_append_new(created, json_integer(ids[i]));

@@ -11,6 +11,7 @@
 #include "api/validate.h"
 #include "auth/guard.h"
 #include "core/clock.h"
+#include "engine/engine.h"
 #include "store/posts.h"
 
 #include <stdio.h>
@@ -168,6 +169,8 @@ static void commit(http_req *req, post_form *f, const tz_zone *z, int64_t id, in
         reply_why(req, e, why);
         return;
     }
+    if (strcmp(state, "scheduled") == 0)
+        engine_wake(req->app->engine); /* it may be due sooner than what the worker waits for */
     reply_post(req, status, id, z, f);
 }
 

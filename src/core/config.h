@@ -48,6 +48,13 @@ typedef struct config {
     int session_idle_hours;       /* a session unused this long ends */
     int session_max_days;         /* a session ends this long after sign-in */
     int refresh_interval_s;       /* how often the token refresher looks for work (s) */
+    int worker;                   /* serve runs the publishing worker too */
+    int engine_inflight;          /* targets one worker publishes at once */
+    int engine_per_account;       /* requests in flight per connected account */
+    int engine_per_platform;      /* requests in flight per platform */
+    int engine_lease_s;           /* how long a claimed target stays this worker's unrenewed */
+    int engine_max_attempts;      /* attempts before a transient failure is final */
+    char metrics_token[256];      /* bearer token for GET /api/v1/admin/engine ("" = off) */
     char media_dir[CFG_PATH_MAX]; /* local media store (default DATA_DIR/media) */
     char media_store[16];         /* "local" or "s3" */
     char s3_endpoint[256];   /* S3-compatible endpoint, e.g. https://s3.eu-west-1.amazonaws.com */

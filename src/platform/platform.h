@@ -58,7 +58,7 @@ typedef struct plat_error {
 typedef struct plat_request {
     char method[8];
     char url[PLAT_URL_MAX];
-    char headers[PLAT_MAX_HEADERS][512]; /* "Name: value" */
+    char headers[PLAT_MAX_HEADERS][2048]; /* "Name: value" (room for long bearer tokens) */
     int nheaders;
     char *body;
     size_t body_len;

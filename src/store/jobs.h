@@ -107,6 +107,14 @@ app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const cha
                          const store_job_end *end, int64_t now_ms, int *recovered,
                          char *post_state, size_t post_state_len);
 
+/*
+ * The media a job uses: the post's in order, then the other ids given (X
+ * thread parts).  Rows: id, kind, mime, format, size, width, height,
+ * duration_ms, animated, alt_text, storage_key, position (-1 for the others).
+ */
+app_err store_job_media(db *d, int64_t workspace_id, int64_t post_id, const int64_t *extra,
+                        size_t nextra, db_rows **rows);
+
 /* The instant the next target falls due (scheduled or retry_wait), or 0 if none. */
 app_err store_jobs_next_due(db *d, int64_t *at);
 
@@ -114,7 +122,7 @@ app_err store_jobs_next_due(db *d, int64_t *at);
  * Engine figures: {"due", "overdue" (due over 60 s ago and not taken),
  * "in_flight", "published_total", "failed_total", "retry_wait",
  * "retries_last_hour", "published_last_hour", "lateness_ms": {"p50","p99","max"}
- * over the last hour}.
+ * over the last hour, "last_attempt_at" and "last_attempt_ms" (the newest attempt's start)}.
  */
 app_err store_jobs_stats(db *d, int64_t now_ms, json_t **out);
 

@@ -1,0 +1,1066 @@
+/*
+ * executor.c - the publishing worker (see engine.h): claims, transfers on
+ * curl multi, adapter steps, outcomes.
+ */
+#define _GNU_SOURCE
+#include "engine/engine.h"
+#include "accounts/accounts.h"
+#include "core/clock.h"
+#include "media/links.h"
+#include "media/storage.h"
+#include "platform/publish.h"
+#include "store/accounts.h"
+#include "store/jobs.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define RESPONSE_MAX   (8 * 1024 * 1024) /* answers bigger than this are cut */
+#define POLL_MAX_MS    1000              /* look at the store at least this often */
+#define CLAIM_EVERY_MS 1000              /* ... for targets other processes scheduled */
+#define BACKOFF_MIN_S  30
+#define BACKOFF_MAX_S  3600
+#define LINK_TTL_S     (24 * 3600) /* public media links handed to platforms */
+
+typedef struct buf {
+    char *p;
+    size_t len, cap;
+} buf;
+
+static int buf_add(buf *b, const void *data, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (p == NULL)
+            return -1;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+static void buf_free(buf *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+typedef enum ej_phase {
+    EJ_READY = 1, /* step the adapter next loop */
+    EJ_HTTP,      /* a transfer is running */
+    EJ_QUEUED,    /* a request waits for a free slot (account or platform limit) */
+    EJ_WAIT,      /* the adapter asked to be called again at wake_at */
+    EJ_REFRESH    /* the token is being refreshed */
+} ej_phase;
+
+typedef struct ejob {
+    struct ejob *next;
+    store_job sj;
+    const pub_ops *ops;
+    pub_job pj;
+    json_t *options;
+    db_rows *mrows;    /* media rows (the strings pub_media points at) */
+    pub_media *lib;    /* every item, the post's first */
+    size_t nlib, nmed; /* items in lib, of which the post's own */
+    char (*links)[1024];
+    char token[PLAT_TOKEN_MAX];
+    int64_t attempt_id, request_id;
+    int reconciling; /* running ops->reconcile */
+    int refreshed;   /* the one refresh-and-retry of this attempt is used */
+    int create_step; /* the transfer running is a create step */
+    ej_phase phase;
+    int64_t wake_at;
+    int platform_slot; /* index in the platform table, -1 none */
+    CURL *easy;
+    struct curl_slist *hdrs;
+    curl_mime *mime;
+    media_reader *reader;
+    int64_t to_send; /* bytes of the streamed range still to send */
+    buf body, heads;
+    int refresh_ok;
+    char refresh_err[300];
+} ejob;
+
+static const char *const PLATFORMS[] = {"facebook", "instagram", "linkedin", "youtube", "x"};
+#define NPLAT 5
+
+struct engine {
+    const app *a;
+    char owner[64];
+    CURLM *multi;
+    pthread_t thread, refresh_thread;
+    pthread_mutex_t mu; /* the fields below and the refresh queue */
+    pthread_cond_t refresh_cv;
+    int stopping, stop_refresh;
+    int woken;
+    ejob *jobs; /* in flight (executor thread only) */
+    size_t njobs;
+    ejob **refresh_queue, **refresh_done; /* simple stacks */
+    size_t nqueue, ndone, cap;
+    int platform_busy[NPLAT];
+    /* counters */
+    int64_t claimed, published, failed, retries, reconciled_found, reconciled_missing,
+        refreshes, requests, recovered;
+    int64_t stop_deadline;
+};
+
+/* ---- small helpers ---- */
+
+static int platform_index(const char *p)
+{
+    for (int i = 0; i < NPLAT; i++)
+        if (strcmp(PLATFORMS[i], p) == 0)
+            return i;
+    return -1;
+}
+
+/* URL without its query (which may carry tokens) for the attempt log. */
+static void loggable_url(const char *url, char *out, size_t outlen)
+{
+    size_t n = strcspn(url, "?#");
+    if (n >= outlen)
+        n = outlen - 1;
+    memcpy(out, url, n);
+    out[n] = '\0';
+}
+
+static const char *err_kind_name(plat_err_kind k)
+{
+    switch (k) {
+    case PERR_TOKEN_EXPIRED:
+        return "token_expired";
+    case PERR_REVOKED:
+        return "revoked";
+    case PERR_DENIED:
+        return "denied";
+    case PERR_INVALID:
+        return "invalid";
+    case PERR_RATE_LIMITED:
+        return "rate_limited";
+    case PERR_TRANSIENT:
+        return "transient";
+    case PERR_PERMANENT:
+        return "permanent";
+    default:
+        return "none";
+    }
+}
+
+static void err_set(plat_error *pe, plat_err_kind kind, int status, const char *code,
+                    const char *msg)
+{
+    pe->kind = kind;
+    pe->http_status = status;
+    snprintf(pe->code, sizeof pe->code, "%s", code);
+    snprintf(pe->message, sizeof pe->message, "%s", msg);
+}
+
+static void count(engine *e, int64_t *field)
+{
+    pthread_mutex_lock(&e->mu);
+    (*field)++;
+    pthread_mutex_unlock(&e->mu);
+}
+
+static void job_free_transfer(engine *e, ejob *j)
+{
+    if (j->easy != NULL) {
+        curl_multi_remove_handle(e->multi, j->easy);
+        curl_easy_cleanup(j->easy);
+        j->easy = NULL;
+    }
+    curl_slist_free_all(j->hdrs);
+    j->hdrs = NULL;
+    curl_mime_free(j->mime);
+    j->mime = NULL;
+    if (j->reader != NULL)
+        media_reader_close(j->reader);
+    j->reader = NULL;
+    buf_free(&j->body);
+    buf_free(&j->heads);
+    if (j->platform_slot >= 0) {
+        e->platform_busy[j->platform_slot]--;
+        j->platform_slot = -1;
+    }
+}
+
+static void job_free(engine *e, ejob *j)
+{
+    job_free_transfer(e, j);
+    pub_job_free(&j->pj);
+    json_decref(j->options);
+    db_rows_free(j->mrows);
+    free(j->lib);
+    free(j->links);
+    sodium_memzero(j->token, sizeof j->token);
+    store_job_clear(&j->sj);
+    free(j);
+}
+
+static void unlink_job(engine *e, ejob *j)
+{
+    for (ejob **p = &e->jobs; *p != NULL; p = &(*p)->next)
+        if (*p == j) {
+            *p = j->next;
+            pthread_mutex_lock(&e->mu);
+            e->njobs--;
+            pthread_mutex_unlock(&e->mu);
+            return;
+        }
+}
+
+/* ---- outcomes ---- */
+
+static void finish(engine *e, ejob *j, const store_job_end *end)
+{
+    const app *a = e->a;
+    int recovered = 0;
+    char post_state[32] = "";
+    int64_t now = clock_now_ms();
+    app_err err = store_job_finish(a->db, j->sj.target_id, j->attempt_id, e->owner, end, now,
+                                   &recovered, post_state, sizeof post_state);
+    if (err == APP_ECONFLICT)
+        log_event(&a->log, LOG_WARN, "lost the lease of a target; its new holder goes on",
+                  json_pack("{s:I}", "target_id", (json_int_t)j->sj.target_id));
+    else if (err != APP_OK)
+        log_event(&a->log, LOG_ERROR, "could not record a target's outcome",
+                  json_pack("{s:I, s:s}", "target_id", (json_int_t)j->sj.target_id, "error",
+                            app_err_name(err)));
+    json_t *ev = json_pack("{s:I, s:I, s:s, s:s, s:s}", "target_id", (json_int_t)j->sj.target_id,
+                           "post_id", (json_int_t)j->sj.post_id, "platform", j->sj.platform,
+                           "post_state", post_state, "outcome",
+                           end->outcome == JOB_PUBLISHED ? "published"
+                           : end->outcome == JOB_FAILED  ? "failed"
+                                                         : "retry");
+    if (end->outcome == JOB_PUBLISHED) {
+        json_object_set_new(ev, "remote_url", json_string(end->remote_url ? end->remote_url : ""));
+        json_object_set_new(ev, "lateness_ms", json_integer(now - j->sj.scheduled_at));
+        json_object_set_new(ev, "recovered", json_boolean(recovered));
+        count(e, &e->published);
+        if (recovered)
+            count(e, &e->recovered);
+    } else {
+        json_object_set_new(ev, "error", json_string(end->error_message ? end->error_message : ""));
+        count(e, end->outcome == JOB_FAILED ? &e->failed : &e->retries);
+    }
+    log_event(&a->log, end->outcome == JOB_FAILED ? LOG_WARN : LOG_INFO, "target", ev);
+    unlink_job(e, j);
+    job_free(e, j);
+}
+
+static void finish_error(engine *e, ejob *j)
+{
+    const plat_error *pe = &j->pj.err;
+    int64_t now = clock_now_ms();
+    store_job_end end = {.error_kind = err_kind_name(pe->kind),
+                         .error_code = pe->code,
+                         .error_message = pe->message};
+    switch (pe->kind) {
+    case PERR_RATE_LIMITED:
+        /* waiting is not failing */
+        end.outcome = JOB_RETRY;
+        end.retry_at = pe->retry_at_ms > now ? pe->retry_at_ms : now + 60000;
+        break;
+    case PERR_TRANSIENT:
+        if (j->sj.attempts >= e->a->cfg->engine_max_attempts) {
+            end.outcome = JOB_FAILED;
+            break;
+        }
+        end.outcome = JOB_RETRY;
+        end.count_failure = 1;
+        {
+            int64_t s = BACKOFF_MIN_S;
+            for (int i = 1; i < j->sj.attempts && s < BACKOFF_MAX_S; i++)
+                s *= 2;
+            if (s > BACKOFF_MAX_S)
+                s = BACKOFF_MAX_S;
+            /* +-20 % so retries of many targets do not come back together */
+            int64_t jitter = (int64_t)randombytes_uniform((uint32_t)(s * 400 + 1)) - s * 200;
+            end.retry_at = now + s * 1000 + jitter;
+        }
+        break;
+    case PERR_TOKEN_EXPIRED:
+    case PERR_REVOKED:
+    case PERR_DENIED: {
+        char reason[600];
+        snprintf(reason, sizeof reason, "%s", pe->message);
+        store_account_set_status(e->a->db, j->sj.account_id, "needs_reconnect", reason, now);
+        end.outcome = JOB_FAILED;
+        break;
+    }
+    default:
+        end.outcome = JOB_FAILED;
+        break;
+    }
+    finish(e, j, &end);
+}
+
+/* ---- setting a job up ---- */
+
+/* Load media, token and adapter for a claimed target.  0, or -1 after finishing it. */
+static int job_prepare(engine *e, ejob *j)
+{
+    const app *a = e->a;
+    j->platform_slot = -1;
+    j->ops = pub_for(j->sj.platform);
+    json_error_t jerr;
+    j->options = j->sj.options != NULL ? json_loads(j->sj.options, 0, &jerr) : NULL;
+    if (!json_is_object(j->options)) {
+        json_decref(j->options);
+        j->options = json_object();
+    }
+    int64_t now = clock_now_ms();
+    app_err err = store_job_attempt_start(a->db, j->sj.target_id, e->owner, now, &j->attempt_id);
+    store_job_end fail = {.outcome = JOB_FAILED, .error_kind = "permanent"};
+    if (err != APP_OK) {
+        store_job_release(a->db, j->sj.target_id, e->owner);
+        unlink_job(e, j);
+        job_free(e, j);
+        return -1;
+    }
+    if (j->ops == NULL) {
+        fail.error_code = "no_adapter";
+        fail.error_message = "this platform cannot be published to yet";
+        finish(e, j, &fail);
+        return -1;
+    }
+    /* the token */
+    char status[24] = "";
+    err = acct_access_token(a, j->sj.account_id, j->token, sizeof j->token, status, sizeof status);
+    if (err != APP_OK) {
+        fail.error_kind = "revoked";
+        fail.error_code = "account";
+        fail.error_message =
+            err == APP_EPERM ? "the account needs reconnecting before anything can be posted there"
+                             : "the account's access could not be read; reconnect it";
+        if (err != APP_EPERM)
+            store_account_set_status(a->db, j->sj.account_id, "needs_reconnect",
+                                     "its stored access could not be read", now);
+        finish(e, j, &fail);
+        return -1;
+    }
+    /* media: the post's, then X thread parts' */
+    int64_t extra[96];
+    size_t nextra = 0, k;
+    json_t *part;
+    json_array_foreach (json_object_get(j->options, "thread"), k, part) {
+        size_t m;
+        json_t *id;
+        json_array_foreach (json_object_get(part, "media"), m, id)
+            if (nextra < 96 && json_integer_value(id) > 0)
+                extra[nextra++] = json_integer_value(id);
+    }
+    err = store_job_media(a->db, j->sj.workspace_id, j->sj.post_id, extra, nextra, &j->mrows);
+    if (err != APP_OK) {
+        store_job_end retry = {.outcome = JOB_RETRY,
+                               .retry_at = now + 30000,
+                               .error_kind = "transient",
+                               .error_code = "store",
+                               .error_message = "the media could not be read"};
+        finish(e, j, &retry);
+        return -1;
+    }
+    size_t n = (size_t)db_rows_count(j->mrows);
+    j->lib = calloc(n ? n : 1, sizeof *j->lib);
+    j->links = calloc(n ? n : 1, sizeof *j->links);
+    if (j->lib == NULL || j->links == NULL) {
+        store_job_release(a->db, j->sj.target_id, e->owner);
+        unlink_job(e, j);
+        job_free(e, j);
+        return -1;
+    }
+    int64_t exp = now / 1000 + LINK_TTL_S;
+    for (size_t i = 0; i < n; i++) {
+        const db_rows *r = j->mrows;
+        int row = (int)i;
+        pub_media *m = &j->lib[i];
+        m->id = db_rows_int(r, row, 0, 0);
+        m->kind = db_rows_text(r, row, 1);
+        m->mime = db_rows_text(r, row, 2);
+        m->format = db_rows_text(r, row, 3);
+        m->size = db_rows_int(r, row, 4, 0);
+        m->width = (int)db_rows_int(r, row, 5, 0);
+        m->height = (int)db_rows_int(r, row, 6, 0);
+        m->duration_ms = db_rows_int(r, row, 7, 0);
+        m->animated = db_rows_int(r, row, 8, 0) != 0;
+        m->alt_text = db_rows_text(r, row, 9) != NULL ? db_rows_text(r, row, 9) : "";
+        media_public_link(a->keys, a->cfg->public_url, j->sj.workspace_id, m->id, exp,
+                          j->links[i], sizeof j->links[i]);
+        m->public_url = j->links[i];
+        if (db_rows_int(r, row, 11, -1) >= 0)
+            j->nmed++;
+    }
+    j->nlib = n;
+    pub_job *pj = &j->pj;
+    pj->cfg = a->cfg;
+    pj->pc = plat_settings(a->cfg, j->sj.platform);
+    pj->kind = j->sj.kind;
+    pj->text = j->sj.text;
+    pj->options = j->options;
+    pj->media = j->lib;
+    pj->nmedia = j->nmed;
+    pj->library = j->lib;
+    pj->nlibrary = j->nlib;
+    pj->access_token = j->token;
+    pj->account_remote_id = j->sj.account_remote_id;
+    pj->account_kind = j->sj.account_kind;
+    pj->attempt_started_ms = now;
+    pj->state = j->sj.progress != NULL ? json_loads(j->sj.progress, 0, &jerr) : NULL;
+    if (!json_is_object(pj->state)) {
+        json_decref(pj->state);
+        pj->state = json_object();
+    }
+    j->reconciling = j->sj.pending_create;
+    j->phase = EJ_READY;
+    return 0;
+}
+
+/* ---- transfers ---- */
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    ejob *j = ud;
+    size_t len = size * n;
+    if (j->body.len + len > RESPONSE_MAX)
+        return len; /* cut: keep reading, stop storing */
+    return buf_add(&j->body, p, len) == 0 ? len : 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    ejob *j = ud;
+    size_t len = size * n;
+    if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+        buf_free(&j->heads); /* a new response (after 100 Continue or a redirect) */
+        return len;
+    }
+    size_t t = len;
+    while (t > 0 && (p[t - 1] == '\r' || p[t - 1] == '\n'))
+        t--;
+    if (t == 0 || j->heads.len + t > 65536)
+        return len;
+    if (buf_add(&j->heads, p, t) != 0 || buf_add(&j->heads, "", 1) != 0)
+        return 0;
+    return len;
+}
+
+/* Header lookup over the NUL-separated "Name: value" lines kept for the answer. */
+static const char *resp_header(const plat_response *r, const char *name)
+{
+    const buf *h = r->_ctx;
+    size_t nl = strlen(name);
+    for (size_t o = 0; h != NULL && h->p != NULL && o < h->len;) {
+        const char *line = h->p + o;
+        size_t ll = strlen(line);
+        if (ll > nl && line[nl] == ':' && strncasecmp(line, name, nl) == 0) {
+            const char *v = line + nl + 1;
+            while (*v == ' ' || *v == '\t')
+                v++;
+            return v;
+        }
+        o += ll + 1;
+    }
+    return NULL;
+}
+
+static size_t on_read(char *out, size_t size, size_t n, void *ud)
+{
+    ejob *j = ud;
+    size_t want = size * n;
+    if ((int64_t)want > j->to_send)
+        want = (size_t)j->to_send;
+    if (want == 0 || j->reader == NULL)
+        return 0;
+    ssize_t got = media_reader_read(j->reader, out, want);
+    if (got < 0)
+        return CURL_READFUNC_ABORT;
+    j->to_send -= got;
+    return (size_t)got;
+}
+
+static const pub_media *range_media(const ejob *j, const pub_range *r)
+{
+    if (r->media < 0 || (size_t)r->media >= j->nlib)
+        return NULL;
+    return &j->lib[r->media]; /* the post's media are the first items of the library */
+}
+
+/* Build and start the transfer for j->pj.req.  0, or -1 (the job's error is set). */
+static int start_transfer(engine *e, ejob *j)
+{
+    const pub_request *q = &j->pj.req;
+    CURL *c = curl_easy_init();
+    if (c == NULL)
+        return -1;
+    j->easy = c;
+    curl_easy_setopt(c, CURLOPT_URL, q->r.url);
+    curl_easy_setopt(c, CURLOPT_PRIVATE, j);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, j);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, j);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "Post2Share/" P2S_VERSION);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    for (int i = 0; i < q->r.nheaders; i++)
+        j->hdrs = curl_slist_append(j->hdrs, q->r.headers[i]);
+    j->hdrs = curl_slist_append(j->hdrs, "Expect:");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, j->hdrs);
+    int streaming = q->stream || q->multipart;
+    if (streaming) {
+        /* a slow upload is fine as long as it moves */
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 120L);
+    } else
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, 90L);
+    if (q->stream || (q->multipart && q->part_name[0])) {
+        const pub_media *m = range_media(j, &q->range);
+        const char *key = m != NULL ? db_rows_text(j->mrows, q->range.media, 10) : NULL;
+        if (m == NULL || key == NULL || q->range.offset < 0 || q->range.length < 0 ||
+            q->range.offset + q->range.length > m->size ||
+            media_store_open_read(e->a->media, key, (uint64_t)q->range.offset,
+                                  (uint64_t)q->range.length, &j->reader) != APP_OK) {
+            err_set(&j->pj.err, PERR_TRANSIENT, 0, "media", "the media file could not be read");
+            return -1;
+        }
+        j->to_send = q->range.length;
+    }
+    const char *method = q->r.method;
+    if (q->multipart) {
+        j->mime = curl_mime_init(c);
+        for (int i = 0; i < q->nfields; i++) {
+            curl_mimepart *p = curl_mime_addpart(j->mime);
+            curl_mime_name(p, q->fields[i][0]);
+            curl_mime_data(p, q->fields[i][1], CURL_ZERO_TERMINATED);
+        }
+        if (q->part_name[0]) {
+            curl_mimepart *p = curl_mime_addpart(j->mime);
+            curl_mime_name(p, q->part_name);
+            curl_mime_type(p, q->part_type);
+            curl_mime_filename(p, "blob");
+            curl_mime_data_cb(p, q->range.length, on_read, NULL, NULL, j);
+        }
+        curl_easy_setopt(c, CURLOPT_MIMEPOST, j->mime);
+        if (strcmp(method, "POST") != 0)
+            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    } else if (q->stream) {
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+        curl_easy_setopt(c, CURLOPT_READDATA, j);
+        if (strcmp(method, "PUT") == 0) {
+            curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+            curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->range.length);
+        } else {
+            curl_easy_setopt(c, CURLOPT_POST, 1L);
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->range.length);
+            if (strcmp(method, "POST") != 0)
+                curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        }
+    } else if (q->r.body != NULL || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->r.body_len);
+        curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, q->r.body != NULL ? q->r.body : "");
+        if (strcmp(method, "POST") != 0)
+            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    } else if (strcmp(method, "GET") != 0) {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        if (strcmp(method, "HEAD") == 0)
+            curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    }
+    if (curl_multi_add_handle(e->multi, c) != CURLM_OK)
+        return -1;
+    j->phase = EJ_HTTP;
+    count(e, &e->requests);
+    return 0;
+}
+
+/* Requests in flight for an account (executor thread only). */
+static int account_busy(const engine *e, int64_t account_id)
+{
+    int n = 0;
+    for (const ejob *j = e->jobs; j != NULL; j = j->next)
+        n += j->phase == EJ_HTTP && j->sj.account_id == account_id;
+    return n;
+}
+
+/* Send the request the adapter asked for, or queue it behind the limits. */
+static void dispatch(engine *e, ejob *j)
+{
+    const config *cfg = e->a->cfg;
+    pthread_mutex_lock(&e->mu);
+    int stopping = e->stopping;
+    pthread_mutex_unlock(&e->mu);
+    if (stopping) {
+        /* keep what was done, send nothing more: the target is due again for any worker */
+        char *progress = json_dumps(j->pj.state, JSON_COMPACT);
+        store_job_progress(e->a->db, j->sj.target_id, e->owner, "publishing", progress);
+        free(progress);
+        store_job_release(e->a->db, j->sj.target_id, e->owner);
+        unlink_job(e, j);
+        job_free(e, j);
+        return;
+    }
+    int pi = platform_index(j->sj.platform);
+    if ((pi >= 0 && e->platform_busy[pi] >= cfg->engine_per_platform) ||
+        account_busy(e, j->sj.account_id) >= cfg->engine_per_account) {
+        j->phase = EJ_QUEUED;
+        return;
+    }
+    char url[PLAT_URL_MAX];
+    loggable_url(j->pj.req.r.url, url, sizeof url);
+    j->create_step = j->pj.req.create_step;
+    char *progress = json_dumps(j->pj.state, JSON_COMPACT);
+    app_err err = store_job_request_start(e->a->db, j->attempt_id, j->sj.target_id, e->owner,
+                                          j->pj.req.r.method, url, j->create_step, progress,
+                                          clock_now_ms(), &j->request_id);
+    free(progress);
+    if (err == APP_ECONFLICT) {
+        /* the lease went to another worker: leave the target to it */
+        unlink_job(e, j);
+        job_free(e, j);
+        return;
+    }
+    if (err != APP_OK) {
+        store_job_end retry = {.outcome = JOB_RETRY,
+                               .retry_at = clock_now_ms() + 30000,
+                               .error_kind = "transient",
+                               .error_code = "store",
+                               .error_message = "the attempt could not be recorded"};
+        finish(e, j, &retry);
+        return;
+    }
+    if (pi >= 0) {
+        e->platform_busy[pi]++;
+        j->platform_slot = pi;
+    }
+    if (start_transfer(e, j) != 0) {
+        store_job_request_end(e->a->db, j->request_id, j->sj.target_id, j->create_step, 1, 0,
+                              "the request could not be started", clock_now_ms());
+        job_free_transfer(e, j);
+        if (j->pj.err.kind == PERR_NONE)
+            err_set(&j->pj.err, PERR_TRANSIENT, 0, "local", "the request could not be started");
+        finish_error(e, j);
+    }
+}
+
+static void step(engine *e, ejob *j, const plat_response *last);
+
+/* Ask the refresh thread for a new token. */
+static void want_refresh(engine *e, ejob *j)
+{
+    j->phase = EJ_REFRESH;
+    pthread_mutex_lock(&e->mu);
+    if (e->nqueue < e->cap)
+        e->refresh_queue[e->nqueue++] = j;
+    pthread_cond_signal(&e->refresh_cv);
+    pthread_mutex_unlock(&e->mu);
+}
+
+/* Run the adapter one step and act on what it says. */
+static void step(engine *e, ejob *j, const plat_response *last)
+{
+    pub_job *pj = &j->pj;
+    pj->now_ms = clock_now_ms();
+    memset(&pj->err, 0, sizeof pj->err);
+    pub_step s = j->reconciling ? j->ops->reconcile(pj, last) : j->ops->publish(pj, last);
+    switch (s) {
+    case PUB_REQUEST:
+        dispatch(e, j);
+        return;
+    case PUB_WAIT: {
+        j->phase = EJ_WAIT;
+        j->wake_at = clock_now_ms() + (pj->wait_ms > 0 ? pj->wait_ms : 1000);
+        char *progress = json_dumps(pj->state, JSON_COMPACT);
+        store_job_progress(e->a->db, j->sj.target_id, e->owner, "processing", progress);
+        free(progress);
+        return;
+    }
+    case PUB_DONE:
+        if (j->reconciling) {
+            j->reconciling = 0;
+            /* the outcome is known now: clear the target's pending create step */
+            store_job_request_end(e->a->db, 0, j->sj.target_id, 1, 1, 0, NULL, clock_now_ms());
+            if (pj->remote_id[0]) {
+                count(e, &e->reconciled_found);
+                store_job_end end = {.outcome = JOB_PUBLISHED,
+                                     .remote_id = pj->remote_id,
+                                     .remote_url = pj->remote_url,
+                                     .warning = pj->warning[0] ? pj->warning : NULL};
+                finish(e, j, &end);
+            } else {
+                /* not there: publishing goes on from the saved progress */
+                count(e, &e->reconciled_missing);
+                j->phase = EJ_READY;
+            }
+            return;
+        } else {
+            store_job_end end = {.outcome = JOB_PUBLISHED,
+                                 .remote_id = pj->remote_id,
+                                 .remote_url = pj->remote_url,
+                                 .warning = pj->warning[0] ? pj->warning : NULL};
+            finish(e, j, &end);
+        }
+        return;
+    case PUB_FAIL:
+    default:
+        if (pj->err.kind == PERR_TOKEN_EXPIRED && !j->refreshed) {
+            j->refreshed = 1;
+            want_refresh(e, j);
+            return;
+        }
+        if (j->reconciling && pj->err.kind != PERR_TOKEN_EXPIRED &&
+            pj->err.kind != PERR_REVOKED && pj->err.kind != PERR_RATE_LIMITED) {
+            /* cannot tell yet whether the post went out: keep asking, never resend */
+            pj->err.kind = PERR_TRANSIENT;
+        }
+        finish_error(e, j);
+        return;
+    }
+}
+
+/* A transfer ended: record it and step the adapter with the answer. */
+static void transfer_done(engine *e, ejob *j, CURLcode rc)
+{
+    long status = 0;
+    CURL *easy = j->easy;
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    /* A create step's outcome is known when the platform answered and the answer is not a
+       gateway failure (which may come after the post was made). */
+    int known = rc == CURLE_OK && status > 0 && status < 500;
+    char err[200] = "";
+    if (rc != CURLE_OK)
+        snprintf(err, sizeof err, "%s", curl_easy_strerror(rc));
+    store_job_request_end(e->a->db, j->request_id, j->sj.target_id, j->create_step, known,
+                          (int)status, err[0] ? err : NULL, clock_now_ms());
+    int was_create = j->create_step;
+    j->create_step = 0;
+    /* detach the finished transfer: the step may start the next one on j, or free j */
+    curl_multi_remove_handle(e->multi, easy);
+    j->easy = NULL;
+    buf body = j->body, heads = j->heads;
+    memset(&j->body, 0, sizeof j->body);
+    memset(&j->heads, 0, sizeof j->heads);
+    job_free_transfer(e, j);
+    j->phase = EJ_READY;
+    if (was_create && !known) {
+        /* the post may or may not exist now: find out before anything else */
+        j->reconciling = 1;
+        j->phase = EJ_WAIT;
+        j->wake_at = clock_now_ms() + 3000;
+    } else {
+        plat_response r = {.status = (int)status,
+                           .body = body.p != NULL ? body.p : "",
+                           .body_len = body.len,
+                           .header = resp_header,
+                           ._ctx = &heads};
+        step(e, j, &r);
+    }
+    buf_free(&body);
+    buf_free(&heads);
+    curl_easy_cleanup(easy);
+}
+
+/* ---- the loop ---- */
+
+static ejob *find_by_easy(CURL *c)
+{
+    ejob *j = NULL;
+    curl_easy_getinfo(c, CURLINFO_PRIVATE, (char **)&j);
+    return j;
+}
+
+static void claim(engine *e)
+{
+    const app *a = e->a;
+    int room = a->cfg->engine_inflight - (int)e->njobs;
+    if (room <= 0)
+        return;
+    store_job *got = NULL;
+    size_t n = 0;
+    int64_t now = clock_now_ms();
+    if (store_jobs_claim(a->db, e->owner, now, (int64_t)a->cfg->engine_lease_s * 1000, room, &got,
+                         &n) != APP_OK)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        ejob *j = calloc(1, sizeof *j);
+        if (j == NULL) {
+            store_job_release(a->db, got[i].target_id, e->owner);
+            store_job_clear(&got[i]);
+            continue;
+        }
+        j->sj = got[i];
+        j->platform_slot = -1;
+        j->next = e->jobs;
+        e->jobs = j;
+        pthread_mutex_lock(&e->mu);
+        e->njobs++;
+        e->claimed++;
+        pthread_mutex_unlock(&e->mu);
+        job_prepare(e, j);
+    }
+    free(got);
+}
+
+static void renew(engine *e)
+{
+    if (e->njobs == 0)
+        return;
+    int64_t *ids = calloc(e->njobs, sizeof *ids);
+    size_t n = 0;
+    for (ejob *j = e->jobs; ids != NULL && j != NULL; j = j->next)
+        ids[n++] = j->sj.target_id;
+    if (ids != NULL)
+        store_jobs_renew(e->a->db, e->owner, ids, n,
+                         clock_now_ms() + (int64_t)e->a->cfg->engine_lease_s * 1000);
+    free(ids);
+}
+
+/* Jobs back from the refresh thread. */
+static void drain_refreshes(engine *e)
+{
+    ejob *done[64];
+    size_t n = 0;
+    pthread_mutex_lock(&e->mu);
+    while (e->ndone > 0 && n < 64)
+        done[n++] = e->refresh_done[--e->ndone];
+    pthread_mutex_unlock(&e->mu);
+    for (size_t i = 0; i < n; i++) {
+        ejob *j = done[i];
+        if (j->refresh_ok) {
+            count(e, &e->refreshes);
+            j->phase = EJ_READY; /* the adapter resumes from its state with the new token */
+        } else {
+            err_set(&j->pj.err, PERR_REVOKED, 401, "reconnect", j->refresh_err);
+            finish_error(e, j);
+        }
+    }
+}
+
+static void *refresh_main(void *arg)
+{
+    engine *e = arg;
+    pthread_mutex_lock(&e->mu);
+    for (;;) {
+        while (e->nqueue == 0 && !e->stop_refresh)
+            pthread_cond_wait(&e->refresh_cv, &e->mu);
+        if (e->nqueue == 0 && e->stop_refresh)
+            break;
+        ejob *j = e->refresh_queue[--e->nqueue];
+        pthread_mutex_unlock(&e->mu);
+        int refreshed = 0;
+        char err[300] = "", status[24];
+        app_err r = acct_refresh(e->a, j->sj.account_id, 1, &refreshed, err, sizeof err);
+        if (r == APP_OK)
+            r = acct_access_token(e->a, j->sj.account_id, j->token, sizeof j->token, status,
+                                  sizeof status);
+        j->refresh_ok = r == APP_OK;
+        snprintf(j->refresh_err, sizeof j->refresh_err,
+                 "the platform no longer accepts this account's access and it could not be "
+                 "renewed%s%s; reconnect the account",
+                 err[0] ? ": " : "", err);
+        pthread_mutex_lock(&e->mu);
+        if (e->ndone < e->cap)
+            e->refresh_done[e->ndone++] = j;
+        pthread_mutex_unlock(&e->mu);
+        curl_multi_wakeup(e->multi);
+        pthread_mutex_lock(&e->mu);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
+}
+
+static void *engine_main(void *arg)
+{
+    engine *e = arg;
+    const app *a = e->a;
+    int64_t next_claim = 0, next_renew = 0;
+    int64_t lease_ms = (int64_t)a->cfg->engine_lease_s * 1000;
+    for (;;) {
+        int64_t now = clock_now_ms();
+        pthread_mutex_lock(&e->mu);
+        int stopping = e->stopping, woken = e->woken;
+        e->woken = 0;
+        pthread_mutex_unlock(&e->mu);
+        if (stopping && (e->njobs == 0 || now >= e->stop_deadline))
+            break;
+        if (!stopping && (woken || now >= next_claim)) {
+            claim(e);
+            int64_t due = 0;
+            store_jobs_next_due(a->db, &due);
+            now = clock_now_ms();
+            next_claim = now + CLAIM_EVERY_MS;
+            if (due > 0 && due < next_claim)
+                next_claim = due > now ? due : now;
+            if (due > 0 && due <= now && (int)e->njobs < a->cfg->engine_inflight)
+                next_claim = now + 50; /* more due than fitted: come back soon */
+        }
+        if (now >= next_renew) {
+            renew(e);
+            next_renew = now + lease_ms / 3;
+        }
+        drain_refreshes(e);
+        /* step what is ready, dispatch what waits for a slot, wake what waited */
+        int64_t next_timer = now + POLL_MAX_MS;
+        ejob *j = e->jobs;
+        while (j != NULL) {
+            ejob *next = j->next; /* j may be freed */
+            if (j->phase == EJ_WAIT && j->wake_at <= now)
+                j->phase = EJ_READY;
+            if (j->phase == EJ_READY)
+                step(e, j, NULL);
+            else if (j->phase == EJ_QUEUED)
+                dispatch(e, j);
+            else if (j->phase == EJ_WAIT && j->wake_at < next_timer)
+                next_timer = j->wake_at;
+            j = next;
+        }
+        int running = 0;
+        curl_multi_perform(e->multi, &running);
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(e->multi, &left)) != NULL) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            ejob *dj = find_by_easy(m->easy_handle);
+            if (dj != NULL)
+                transfer_done(e, dj, m->data.result);
+        }
+        now = clock_now_ms();
+        int64_t until = next_timer < next_claim ? next_timer : next_claim;
+        if (next_renew < until)
+            until = next_renew;
+        int timeout = (int)(until - now);
+        if (timeout < 0)
+            timeout = 0;
+        if (timeout > POLL_MAX_MS)
+            timeout = POLL_MAX_MS;
+        /* something ready to step: do not sleep */
+        for (ejob *k = e->jobs; k != NULL; k = k->next)
+            if (k->phase == EJ_READY)
+                timeout = 0;
+        curl_multi_poll(e->multi, NULL, 0, timeout, NULL);
+    }
+    /* give back what is not finished: due again at once, for any worker */
+    while (e->jobs != NULL) {
+        ejob *j = e->jobs;
+        if (j->phase == EJ_REFRESH) {
+            /* the refresh thread still holds it: wait for it below */
+            pthread_mutex_lock(&e->mu);
+            int back = 0;
+            for (size_t i = 0; i < e->ndone; i++)
+                back |= e->refresh_done[i] == j;
+            pthread_mutex_unlock(&e->mu);
+            if (!back) {
+                curl_multi_poll(e->multi, NULL, 0, 100, NULL);
+                continue;
+            }
+        }
+        store_job_release(a->db, j->sj.target_id, e->owner);
+        unlink_job(e, j);
+        job_free(e, j);
+    }
+    return NULL;
+}
+
+/* ---- public ---- */
+
+engine *engine_start(const app *a)
+{
+    engine *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return NULL;
+    e->a = a;
+    snprintf(e->owner, sizeof e->owner, "%s-%08x", a->node_id, randombytes_random());
+    e->cap = (size_t)a->cfg->engine_inflight + 16;
+    e->refresh_queue = calloc(e->cap, sizeof *e->refresh_queue);
+    e->refresh_done = calloc(e->cap, sizeof *e->refresh_done);
+    e->multi = curl_multi_init();
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_cond_init(&e->refresh_cv, NULL);
+    if (e->multi == NULL || e->refresh_queue == NULL || e->refresh_done == NULL)
+        goto fail;
+    curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)a->cfg->engine_per_platform);
+    if (pthread_create(&e->refresh_thread, NULL, refresh_main, e) != 0)
+        goto fail;
+    if (pthread_create(&e->thread, NULL, engine_main, e) != 0) {
+        pthread_mutex_lock(&e->mu);
+        e->stop_refresh = 1;
+        pthread_cond_signal(&e->refresh_cv);
+        pthread_mutex_unlock(&e->mu);
+        pthread_join(e->refresh_thread, NULL);
+        goto fail;
+    }
+    log_event(&a->log, LOG_INFO, "publishing worker started",
+              json_pack("{s:s, s:i}", "worker", e->owner, "inflight", a->cfg->engine_inflight));
+    return e;
+fail:
+    log_event(&a->log, LOG_ERROR, "the publishing worker could not start", NULL);
+    if (e->multi != NULL)
+        curl_multi_cleanup(e->multi);
+    free(e->refresh_queue);
+    free(e->refresh_done);
+    pthread_mutex_destroy(&e->mu);
+    pthread_cond_destroy(&e->refresh_cv);
+    free(e);
+    return NULL;
+}
+
+void engine_wake(engine *e)
+{
+    if (e == NULL)
+        return;
+    pthread_mutex_lock(&e->mu);
+    e->woken = 1;
+    pthread_mutex_unlock(&e->mu);
+    curl_multi_wakeup(e->multi);
+}
+
+void engine_stop(engine *e, int timeout_s)
+{
+    if (e == NULL)
+        return;
+    pthread_mutex_lock(&e->mu);
+    e->stopping = 1;
+    e->stop_deadline = clock_now_ms() + (int64_t)timeout_s * 1000;
+    pthread_mutex_unlock(&e->mu);
+    curl_multi_wakeup(e->multi);
+    pthread_join(e->thread, NULL);
+    pthread_mutex_lock(&e->mu);
+    e->stop_refresh = 1;
+    pthread_cond_signal(&e->refresh_cv);
+    pthread_mutex_unlock(&e->mu);
+    pthread_join(e->refresh_thread, NULL);
+    curl_multi_cleanup(e->multi);
+    free(e->refresh_queue);
+    free(e->refresh_done);
+    pthread_mutex_destroy(&e->mu);
+    pthread_cond_destroy(&e->refresh_cv);
+    free(e);
+}
+
+json_t *engine_counters(engine *e)
+{
+    if (e == NULL)
+        return json_null();
+    pthread_mutex_lock(&e->mu);
+    json_t *o = json_pack(
+        "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "worker", e->owner, "in_flight",
+        (json_int_t)e->njobs, "claimed", (json_int_t)e->claimed, "published",
+        (json_int_t)e->published, "failed", (json_int_t)e->failed, "retries",
+        (json_int_t)e->retries, "recovered", (json_int_t)e->recovered, "reconciled_found",
+        (json_int_t)e->reconciled_found, "reconciled_missing", (json_int_t)e->reconciled_missing,
+        "token_refreshes", (json_int_t)e->refreshes, "requests", (json_int_t)e->requests);
+    pthread_mutex_unlock(&e->mu);
+    return o;
+}

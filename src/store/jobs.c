@@ -1,0 +1,605 @@
+/* jobs.c - the publishing engine's store (see jobs.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "store/jobs.h"
+#include "store/activity.h"
+#include "store/rowjson.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Target states on their way out (not finished, not waiting for a person). */
+#define ACTIVE_SQL "('scheduled', 'publishing', 'processing', 'retry_wait', 'unknown')"
+
+void store_job_clear(store_job *j)
+{
+    free(j->text);
+    free(j->options);
+    free(j->progress);
+    memset(j, 0, sizeof *j);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
+
+app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease_ms, int max,
+                         store_job **jobs, size_t *n)
+{
+    *jobs = NULL;
+    *n = 0;
+    if (max <= 0)
+        return APP_OK;
+    db_conn *c = db_acquire(d, 5000);
+    if (c == NULL)
+        return APP_EBUSY;
+    db_rows *r = NULL;
+    app_err e = db_begin(c, DB_WRITE);
+    /* The same statement on both backends; PostgreSQL adds SKIP LOCKED so that workers
+       claiming at once each take other rows instead of waiting for each other. */
+    char sql[1200];
+    snprintf(sql, sizeof sql,
+             "UPDATE post_targets SET state = CASE WHEN pending_create = 1 THEN 'unknown' ELSE "
+             "'publishing' END, lease_owner = ?, lease_until = ?, attempts = attempts + 1, "
+             "updated_at = ? WHERE id IN (SELECT t.id FROM post_targets t WHERE ((t.state IN "
+             "('scheduled', 'retry_wait') AND t.due_at <= ?) OR (t.state IN ('publishing', "
+             "'processing', 'unknown') AND t.lease_until < ?)) ORDER BY t.due_at, t.id LIMIT "
+             "%d%s) RETURNING id",
+             max, db_kind(d) == DB_POSTGRES ? " FOR UPDATE SKIP LOCKED" : "");
+    db_param p[5] = {DB_T(owner), DB_I(now_ms + lease_ms), DB_I(now_ms), DB_I(now_ms),
+                     DB_I(now_ms)};
+    if (e == APP_OK)
+        e = db_exec(c, sql, p, 5, &r, NULL);
+    int count = e == APP_OK ? db_rows_count(r) : 0;
+    /* the ids just claimed, as "?, ?, ..." bound below */
+    db_param *ids = calloc((size_t)count + 1, sizeof *ids);
+    char *list = calloc((size_t)count * 3 + 2, 1);
+    if (ids == NULL || list == NULL)
+        e = APP_ENOMEM;
+    for (int i = 0; e == APP_OK && i < count; i++) {
+        ids[i] = DB_I(db_rows_int(r, i, 0, 0));
+        strcat(list, i ? ", ?" : "?");
+    }
+    db_rows_free(r);
+    r = NULL;
+    if (e == APP_OK && count > 0) {
+        char *sql2 = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&sql2, &len);
+        if (f == NULL)
+            e = APP_ENOMEM;
+        else {
+            fprintf(f,
+                    "UPDATE posts SET state = 'publishing' WHERE state = 'scheduled' AND id IN "
+                    "(SELECT post_id FROM post_targets WHERE id IN (%s))",
+                    list);
+            fclose(f);
+            e = db_exec(c, sql2, ids, count, NULL, NULL);
+            free(sql2);
+        }
+    }
+    if (e == APP_OK && count > 0) {
+        char *sql2 = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&sql2, &len);
+        if (f == NULL)
+            e = APP_ENOMEM;
+        else {
+            fprintf(f,
+                    "SELECT t.id, t.post_id, t.workspace_id, t.account_id, t.platform, t.kind, "
+                    "COALESCE(t.text, p.body), t.options, t.progress, t.pending_create, "
+                    "t.attempts, t.failures, COALESCE(t.due_at, 0), "
+                    "COALESCE(p.scheduled_at, 0), a.kind, a.remote_id, a.name, a.status FROM "
+                    "post_targets t JOIN posts p ON p.id = t.post_id JOIN social_accounts a ON "
+                    "a.id = t.account_id WHERE t.id IN (%s) ORDER BY t.due_at, t.id",
+                    list);
+            fclose(f);
+            e = db_exec(c, sql2, ids, count, &r, NULL);
+            free(sql2);
+        }
+    }
+    free(ids);
+    free(list);
+    if (e == APP_OK)
+        e = db_commit(c);
+    db_release(c);
+    if (e != APP_OK || r == NULL) {
+        db_rows_free(r);
+        return e;
+    }
+    int rows = db_rows_count(r);
+    store_job *out = calloc(rows > 0 ? (size_t)rows : 1, sizeof *out);
+    if (out == NULL) {
+        db_rows_free(r);
+        return APP_ENOMEM;
+    }
+    for (int i = 0; i < rows; i++) {
+        store_job *j = &out[i];
+        j->target_id = db_rows_int(r, i, 0, 0);
+        j->post_id = db_rows_int(r, i, 1, 0);
+        j->workspace_id = db_rows_int(r, i, 2, 0);
+        j->account_id = db_rows_int(r, i, 3, 0);
+        snprintf(j->platform, sizeof j->platform, "%s", db_rows_text(r, i, 4));
+        snprintf(j->kind, sizeof j->kind, "%s", db_rows_text(r, i, 5));
+        j->text = dup_or_null(db_rows_text(r, i, 6));
+        j->options = dup_or_null(db_rows_text(r, i, 7));
+        j->progress = dup_or_null(db_rows_text(r, i, 8));
+        j->pending_create = (int)db_rows_int(r, i, 9, 0);
+        j->attempts = (int)db_rows_int(r, i, 10, 0);
+        j->failures = (int)db_rows_int(r, i, 11, 0);
+        j->due_at = db_rows_int(r, i, 12, 0);
+        j->scheduled_at = db_rows_int(r, i, 13, 0);
+        snprintf(j->account_kind, sizeof j->account_kind, "%s", db_rows_text(r, i, 14));
+        snprintf(j->account_remote_id, sizeof j->account_remote_id, "%s", db_rows_text(r, i, 15));
+        snprintf(j->account_name, sizeof j->account_name, "%s", db_rows_text(r, i, 16));
+        snprintf(j->account_status, sizeof j->account_status, "%s", db_rows_text(r, i, 17));
+        if (j->text == NULL)
+            j->text = strdup("");
+    }
+    db_rows_free(r);
+    *jobs = out;
+    *n = (size_t)rows;
+    return APP_OK;
+}
+
+app_err store_jobs_renew(db *d, const char *owner, const int64_t *ids, size_t n, int64_t until)
+{
+    app_err e = APP_OK;
+    /* in batches, so one statement stays small */
+    for (size_t i = 0; e == APP_OK && i < n; i += 50) {
+        size_t m = n - i < 50 ? n - i : 50;
+        char sql[1024];
+        size_t o = (size_t)snprintf(sql, sizeof sql,
+                                    "UPDATE post_targets SET lease_until = ? WHERE lease_owner = "
+                                    "? AND id IN (");
+        db_param p[52];
+        p[0] = DB_I(until);
+        p[1] = DB_T(owner);
+        for (size_t k = 0; k < m; k++) {
+            o += (size_t)snprintf(sql + o, sizeof sql - o, k ? ", ?" : "?");
+            p[2 + k] = DB_I(ids[i + k]);
+        }
+        snprintf(sql + o, sizeof sql - o, ")");
+        e = db_query(d, sql, p, (int)m + 2, NULL, NULL);
+    }
+    return e;
+}
+
+app_err store_job_release(db *d, int64_t target_id, const char *owner)
+{
+    db_param p[2] = {DB_I(target_id), DB_T(owner)};
+    return db_query(d,
+                    "UPDATE post_targets SET lease_until = 0, state = CASE WHEN state = 'unknown' "
+                    "THEN 'unknown' ELSE 'retry_wait' END, attempts = CASE WHEN attempts > 0 "
+                    "THEN attempts - 1 ELSE 0 END WHERE id = ? AND lease_owner = ?",
+                    p, 2, NULL, NULL);
+}
+
+app_err store_job_progress(db *d, int64_t target_id, const char *owner, const char *state,
+                           const char *progress)
+{
+    db_param p[4] = {DB_T(state), DB_T(progress), DB_I(target_id), DB_T(owner)};
+    int64_t n = 0;
+    app_err e = db_query(d,
+                         "UPDATE post_targets SET state = ?, progress = ? WHERE id = ? AND "
+                         "lease_owner = ?",
+                         p, 4, NULL, &n);
+    return e == APP_OK && n == 0 ? APP_ECONFLICT : e;
+}
+
+app_err store_job_attempt_start(db *d, int64_t target_id, const char *owner, int64_t now_ms,
+                                int64_t *attempt_id)
+{
+    db_rows *r = NULL;
+    db_param p[3] = {DB_I(target_id), DB_T(owner), DB_I(now_ms)};
+    app_err e = db_query(d,
+                         "INSERT INTO publish_attempts (target_id, worker, started_at) VALUES (?, "
+                         "?, ?) RETURNING id",
+                         p, 3, &r, NULL);
+    if (e == APP_OK)
+        *attempt_id = db_rows_int(r, 0, 0, 0);
+    db_rows_free(r);
+    return e;
+}
+
+app_err store_job_request_start(db *d, int64_t attempt_id, int64_t target_id, const char *owner,
+                                const char *method, const char *url, int create_step,
+                                const char *progress, int64_t now_ms, int64_t *request_id)
+{
+    db_conn *c = db_acquire(d, 5000);
+    if (c == NULL)
+        return APP_EBUSY;
+    db_rows *r = NULL;
+    app_err e = db_begin(c, DB_WRITE);
+    if (e == APP_OK && create_step) {
+        db_param q[3] = {DB_T(progress), DB_I(target_id), DB_T(owner)};
+        int64_t n = 0;
+        e = db_exec(c,
+                    "UPDATE post_targets SET pending_create = 1, progress = ? WHERE id = ? AND "
+                    "lease_owner = ?",
+                    q, 3, NULL, &n);
+        if (e == APP_OK && n == 0)
+            e = APP_ECONFLICT; /* the lease is gone: do not send */
+    }
+    db_param p[5] = {DB_I(attempt_id), DB_I(now_ms), DB_T(method), DB_T(url), DB_I(create_step)};
+    if (e == APP_OK)
+        e = db_exec(c,
+                    "INSERT INTO publish_requests (attempt_id, started_at, method, url, "
+                    "create_step) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                    p, 5, &r, NULL);
+    if (e == APP_OK)
+        *request_id = db_rows_int(r, 0, 0, 0);
+    if (e == APP_OK)
+        e = db_commit(c);
+    db_rows_free(r);
+    db_release(c);
+    return e;
+}
+
+app_err store_job_request_end(db *d, int64_t request_id, int64_t target_id, int create_step,
+                              int known_outcome, int status, const char *error, int64_t now_ms)
+{
+    db_conn *c = db_acquire(d, 5000);
+    if (c == NULL)
+        return APP_EBUSY;
+    app_err e = db_begin(c, DB_WRITE);
+    db_param p[4] = {DB_I(now_ms), status > 0 ? DB_I(status) : DB_N, DB_T(error),
+                     DB_I(request_id)};
+    if (e == APP_OK)
+        e = db_exec(c,
+                    "UPDATE publish_requests SET ended_at = ?, status = ?, error = ? WHERE id = ?",
+                    p, 4, NULL, NULL);
+    if (e == APP_OK && create_step && known_outcome) {
+        db_param q[1] = {DB_I(target_id)};
+        e = db_exec(c, "UPDATE post_targets SET pending_create = 0 WHERE id = ?", q, 1, NULL,
+                    NULL);
+    }
+    if (e == APP_OK)
+        e = db_commit(c);
+    db_release(c);
+    return e;
+}
+
+/* The post's state from its targets (on c, inside the caller's transaction). */
+static app_err summarise_post(db_conn *c, int64_t post_id, int64_t now_ms, char *out,
+                              size_t outlen)
+{
+    db_rows *r = NULL;
+    db_param p[1] = {DB_I(post_id)};
+    app_err e = db_exec(c,
+                        "SELECT SUM(CASE WHEN state IN " ACTIVE_SQL " THEN 1 ELSE 0 END), "
+                        "SUM(CASE WHEN state = 'published' THEN 1 ELSE 0 END), SUM(CASE WHEN "
+                        "state = 'failed' THEN 1 ELSE 0 END) FROM post_targets WHERE post_id = ?",
+                        p, 1, &r, NULL);
+    if (e != APP_OK)
+        return e;
+    int64_t active = db_rows_int(r, 0, 0, 0), done = db_rows_int(r, 0, 1, 0),
+            failed = db_rows_int(r, 0, 2, 0);
+    db_rows_free(r);
+    const char *state = active > 0                ? "publishing"
+                        : done > 0 && failed == 0 ? "published"
+                        : done > 0                ? "partially_published"
+                        : failed > 0              ? "failed"
+                                                  : "draft"; /* every target was cancelled */
+    snprintf(out, outlen, "%s", state);
+    db_param q[3] = {DB_T(state), DB_I(now_ms), DB_I(post_id)};
+    return db_exec(c,
+                   "UPDATE posts SET state = ?, updated_at = ?, version = version + 1 WHERE id = "
+                   "? AND state IN ('scheduled', 'publishing', 'published', "
+                   "'partially_published', 'failed')",
+                   q, 3, NULL, NULL);
+}
+
+app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const char *owner,
+                         const store_job_end *end, int64_t now_ms, int *recovered,
+                         char *post_state, size_t post_state_len)
+{
+    static const char *const outcome_names[] = {"", "published", "retry", "failed", "released"};
+    *recovered = 0;
+    db_conn *c = db_acquire(d, 5000);
+    if (c == NULL)
+        return APP_EBUSY;
+    db_rows *r = NULL;
+    app_err e = db_begin(c, DB_WRITE);
+    db_param g[2] = {DB_I(target_id), DB_T(owner)};
+    if (e == APP_OK)
+        e = db_exec(c, "SELECT post_id, failures FROM post_targets WHERE id = ? AND lease_owner = ?",
+                    g, 2, &r, NULL);
+    if (e == APP_OK && db_rows_count(r) == 0)
+        e = APP_ECONFLICT;
+    int64_t post_id = e == APP_OK ? db_rows_int(r, 0, 0, 0) : 0;
+    int failures = e == APP_OK ? (int)db_rows_int(r, 0, 1, 0) : 0;
+    db_rows_free(r);
+    int64_t n = 0;
+    if (e == APP_OK) {
+        switch (end->outcome) {
+        case JOB_PUBLISHED: {
+            *recovered = failures > 0;
+            db_param p[7] = {DB_T(end->remote_id), DB_T(end->remote_url), DB_T(end->warning),
+                             DB_I(*recovered),     DB_I(now_ms),          DB_I(now_ms),
+                             DB_I(target_id)};
+            e = db_exec(c,
+                        "UPDATE post_targets SET state = 'published', remote_id = ?, remote_url = "
+                        "?, warning = ?, recovered = ?, published_at = ?, updated_at = ?, "
+                        "error_code = NULL, error_message = NULL, lease_owner = NULL, "
+                        "lease_until = 0, pending_create = 0, progress = NULL WHERE id = ?",
+                        p, 7, NULL, &n);
+            break;
+        }
+        case JOB_RETRY:
+        case JOB_RELEASED: {
+            db_param p[6] = {DB_I(end->retry_at),      DB_I(end->count_failure),
+                             DB_T(end->error_code),    DB_T(end->error_message),
+                             DB_I(now_ms),             DB_I(target_id)};
+            e = db_exec(c,
+                        "UPDATE post_targets SET state = 'retry_wait', due_at = ?, failures = "
+                        "failures + ?, error_code = ?, error_message = ?, updated_at = ?, "
+                        "lease_owner = NULL, lease_until = 0 WHERE id = ?",
+                        p, 6, NULL, &n);
+            break;
+        }
+        case JOB_FAILED: {
+            db_param p[4] = {DB_T(end->error_code), DB_T(end->error_message), DB_I(now_ms),
+                             DB_I(target_id)};
+            e = db_exec(c,
+                        "UPDATE post_targets SET state = 'failed', failures = failures + 1, "
+                        "error_code = ?, error_message = ?, updated_at = ?, lease_owner = NULL, "
+                        "lease_until = 0 WHERE id = ?",
+                        p, 4, NULL, &n);
+            break;
+        }
+        }
+    }
+    if (e == APP_OK && attempt_id > 0) {
+        db_param p[6] = {DB_I(now_ms),
+                         DB_T(outcome_names[end->outcome]),
+                         DB_T(end->error_kind),
+                         DB_T(end->error_code),
+                         DB_T(end->error_message),
+                         DB_I(attempt_id)};
+        e = db_exec(c,
+                    "UPDATE publish_attempts SET ended_at = ?, outcome = ?, error_kind = ?, "
+                    "error_code = ?, error_message = ? WHERE id = ?",
+                    p, 6, NULL, NULL);
+    }
+    if (e == APP_OK)
+        e = summarise_post(c, post_id, now_ms, post_state, post_state_len);
+    if (e == APP_OK)
+        e = db_commit(c);
+    db_release(c);
+    return e;
+}
+
+app_err store_jobs_next_due(db *d, int64_t *at)
+{
+    db_rows *r = NULL;
+    app_err e = db_query(d,
+                         "SELECT MIN(due_at) FROM post_targets WHERE state IN ('scheduled', "
+                         "'retry_wait')",
+                         NULL, 0, &r, NULL);
+    *at = e == APP_OK ? db_rows_int(r, 0, 0, 0) : 0;
+    db_rows_free(r);
+    return e;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+app_err store_jobs_stats(db *d, int64_t now_ms, json_t **out)
+{
+    db_rows *r = NULL, *l = NULL;
+    db_param p[6] = {DB_I(now_ms),          DB_I(now_ms - 60000), DB_I(now_ms),
+                     DB_I(now_ms - 3600000), DB_I(now_ms - 3600000), DB_I(0)};
+    app_err e = db_query(
+        d,
+        "SELECT SUM(CASE WHEN state IN ('scheduled', 'retry_wait') AND due_at <= ? THEN 1 ELSE 0 "
+        "END), SUM(CASE WHEN state IN ('scheduled', 'retry_wait') AND due_at <= ? THEN 1 ELSE 0 "
+        "END), SUM(CASE WHEN state IN ('publishing', 'processing', 'unknown') AND lease_until > "
+        "? THEN 1 ELSE 0 END), SUM(CASE WHEN state = 'published' THEN 1 ELSE 0 END), SUM(CASE "
+        "WHEN state = 'failed' THEN 1 ELSE 0 END), SUM(CASE WHEN state = 'retry_wait' THEN 1 "
+        "ELSE 0 END), SUM(CASE WHEN state = 'published' AND published_at >= ? THEN 1 ELSE 0 END) "
+        "FROM post_targets",
+        p, 4, &r, NULL);
+    int64_t retries = 0, last = 0;
+    if (e == APP_OK) {
+        db_rows *a = NULL;
+        e = db_query(d,
+                     "SELECT (SELECT COUNT(*) FROM publish_attempts WHERE outcome = 'retry' AND "
+                     "started_at >= ?), (SELECT MAX(started_at) FROM publish_attempts)",
+                     &p[4], 1, &a, NULL);
+        retries = e == APP_OK ? db_rows_int(a, 0, 0, 0) : 0;
+        last = e == APP_OK ? db_rows_int(a, 0, 1, 0) : 0;
+        db_rows_free(a);
+    }
+    if (e == APP_OK)
+        e = db_query(d,
+                     "SELECT t.published_at - p.scheduled_at FROM post_targets t JOIN posts p ON "
+                     "p.id = t.post_id WHERE t.state = 'published' AND t.published_at >= ? AND "
+                     "p.scheduled_at IS NOT NULL ORDER BY t.published_at DESC LIMIT 100000",
+                     &p[3], 1, &l, NULL);
+    if (e == APP_OK) {
+        int n = db_rows_count(l);
+        int64_t *v = calloc(n > 0 ? (size_t)n : 1, sizeof *v);
+        for (int i = 0; v != NULL && i < n; i++)
+            v[i] = db_rows_int(l, i, 0, 0);
+        if (v != NULL)
+            qsort(v, (size_t)n, sizeof *v, cmp_i64);
+        json_t *lat = json_pack("{s:I, s:I, s:I, s:i}", "p50",
+                                (json_int_t)(n && v ? v[n / 2] : 0), "p99",
+                                (json_int_t)(n && v ? v[(n * 99) / 100] : 0), "max",
+                                (json_int_t)(n && v ? v[n - 1] : 0), "count", n);
+        free(v);
+        *out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "due",
+                         (json_int_t)db_rows_int(r, 0, 0, 0), "overdue",
+                         (json_int_t)db_rows_int(r, 0, 1, 0), "in_flight",
+                         (json_int_t)db_rows_int(r, 0, 2, 0), "published_total",
+                         (json_int_t)db_rows_int(r, 0, 3, 0), "failed_total",
+                         (json_int_t)db_rows_int(r, 0, 4, 0), "retry_wait",
+                         (json_int_t)db_rows_int(r, 0, 5, 0), "published_last_hour",
+                         (json_int_t)db_rows_int(r, 0, 6, 0), "retries_last_hour",
+                         (json_int_t)retries, "lateness_ms", lat);
+        json_object_set_new(*out, "last_attempt_at", rowjson_instant(last));
+        json_object_set_new(*out, "last_attempt_ms", json_integer(last));
+    }
+    db_rows_free(r);
+    db_rows_free(l);
+    return e;
+}
+
+/* Change one target of a post of the workspace from one of `from` to `to` (due now). */
+static app_err target_move(db *d, int64_t ws, int64_t post_id, int64_t target_id,
+                           const char *from_sql, const char *to, int64_t now_ms, int64_t user_id,
+                           const char *action)
+{
+    db_conn *c = db_acquire(d, 5000);
+    if (c == NULL)
+        return APP_EBUSY;
+    app_err e = db_begin(c, DB_WRITE);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "UPDATE post_targets SET state = ?, due_at = ?, updated_at = ?, error_code = NULL, "
+             "error_message = NULL WHERE id = ? AND post_id = ? AND workspace_id = ? AND state "
+             "IN %s",
+             from_sql);
+    db_param p[6] = {DB_T(to),        DB_I(now_ms),  DB_I(now_ms),
+                     DB_I(target_id), DB_I(post_id), DB_I(ws)};
+    int64_t n = 0;
+    if (e == APP_OK)
+        e = db_exec(c, sql, p, 6, NULL, &n);
+    if (e == APP_OK && n == 0) {
+        db_rows *r = NULL;
+        db_param q[3] = {DB_I(target_id), DB_I(post_id), DB_I(ws)};
+        e = db_exec(c,
+                    "SELECT id FROM post_targets WHERE id = ? AND post_id = ? AND workspace_id = ?",
+                    q, 3, &r, NULL);
+        if (e == APP_OK)
+            e = db_rows_count(r) == 0 ? APP_ENOTFOUND : APP_ECONFLICT;
+        db_rows_free(r);
+    }
+    char state[32];
+    if (e == APP_OK)
+        e = summarise_post(c, post_id, now_ms, state, sizeof state);
+    if (e == APP_OK && strcmp(state, "draft") == 0) {
+        /* nothing left to publish: the post goes back to being a draft */
+        db_param q[2] = {DB_I(now_ms), DB_I(post_id)};
+        e = db_exec(c,
+                    "UPDATE post_targets SET state = 'draft', updated_at = ? WHERE post_id = ?", q,
+                    2, NULL, NULL);
+        if (e == APP_OK) {
+            db_param w[2] = {DB_I(now_ms), DB_I(post_id)};
+            e = db_exec(c,
+                        "UPDATE posts SET state = 'draft', scheduled_at = NULL, updated_at = ?, "
+                        "version = version + 1 WHERE id = ?",
+                        w, 2, NULL, NULL);
+        }
+    }
+    if (e == APP_OK) {
+        char target[32];
+        snprintf(target, sizeof target, "post %lld", (long long)post_id);
+        json_t *det = json_pack("{s:I, s:I}", "post_id", (json_int_t)post_id, "target_id",
+                                (json_int_t)target_id);
+        actor who = {user_id, "", ""};
+        e = store_activity_add(c, &who, ws, action, target, det, now_ms);
+        json_decref(det);
+    }
+    if (e == APP_OK)
+        e = db_commit(c);
+    db_release(c);
+    return e;
+}
+
+app_err store_target_retry(db *d, int64_t workspace_id, int64_t post_id, int64_t target_id,
+                           int64_t now_ms, int64_t user_id)
+{
+    return target_move(d, workspace_id, post_id, target_id, "('failed')", "retry_wait", now_ms,
+                       user_id, "post.target_retried");
+}
+
+app_err store_target_cancel(db *d, int64_t workspace_id, int64_t post_id, int64_t target_id,
+                            int64_t now_ms, int64_t user_id)
+{
+    return target_move(d, workspace_id, post_id, target_id, "('scheduled', 'retry_wait')",
+                       "cancelled", now_ms, user_id, "post.target_cancelled");
+}
+
+app_err store_post_attempts(db *d, int64_t workspace_id, int64_t post_id, json_t **out)
+{
+    db_rows *a = NULL, *q = NULL;
+    db_param p[2] = {DB_I(post_id), DB_I(workspace_id)};
+    app_err e = db_query(d,
+                         "SELECT pa.id, pa.target_id, pa.worker, pa.started_at, pa.ended_at, "
+                         "pa.outcome, pa.error_kind, pa.error_code, pa.error_message FROM "
+                         "publish_attempts pa JOIN post_targets t ON t.id = pa.target_id WHERE "
+                         "t.post_id = ? AND t.workspace_id = ? ORDER BY pa.target_id, pa.id",
+                         p, 2, &a, NULL);
+    if (e == APP_OK)
+        e = db_query(d,
+                     "SELECT pr.attempt_id, pr.started_at, pr.ended_at, pr.method, pr.url, "
+                     "pr.create_step, pr.status, pr.error FROM publish_requests pr JOIN "
+                     "publish_attempts pa ON pa.id = pr.attempt_id JOIN post_targets t ON t.id = "
+                     "pa.target_id WHERE t.post_id = ? AND t.workspace_id = ? ORDER BY "
+                     "pr.attempt_id, pr.id",
+                     p, 2, &q, NULL);
+    if (e == APP_OK) {
+        json_t *arr = json_array();
+        int k = 0;
+        for (int i = 0; i < db_rows_count(a); i++) {
+            int64_t id = db_rows_int(a, i, 0, 0);
+            json_t *reqs = json_array();
+            while (k < db_rows_count(q) && db_rows_int(q, k, 0, 0) < id)
+                k++;
+            for (; k < db_rows_count(q) && db_rows_int(q, k, 0, 0) == id; k++)
+                json_array_append_new(
+                    reqs, json_pack("{s:o, s:o, s:o, s:o, s:b, s:o, s:o}", "started_at",
+                                    rowjson_instant_or_null(q, k, 1), "ended_at",
+                                    rowjson_instant_or_null(q, k, 2), "method",
+                                    rowjson_text_or_null(q, k, 3), "url",
+                                    rowjson_text_or_null(q, k, 4), "create_step",
+                                    db_rows_int(q, k, 5, 0) != 0, "status",
+                                    rowjson_int_or_null(q, k, 6), "error",
+                                    rowjson_text_or_null(q, k, 7)));
+            json_array_append_new(
+                arr, json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+                               (json_int_t)id, "target_id", (json_int_t)db_rows_int(a, i, 1, 0),
+                               "worker", rowjson_text_or_null(a, i, 2), "started_at",
+                               rowjson_instant_or_null(a, i, 3), "ended_at",
+                               rowjson_instant_or_null(a, i, 4), "outcome",
+                               rowjson_text_or_null(a, i, 5), "error_kind",
+                               rowjson_text_or_null(a, i, 6), "error_code",
+                               rowjson_text_or_null(a, i, 7), "error_message",
+                               rowjson_text_or_null(a, i, 8), "requests", reqs));
+        }
+        *out = arr;
+    }
+    db_rows_free(a);
+    db_rows_free(q);
+    return e;
+}
+
+app_err store_job_media(db *d, int64_t workspace_id, int64_t post_id, const int64_t *extra,
+                        size_t nextra, db_rows **rows)
+{
+    if (nextra > 96)
+        nextra = 96;
+    char sql[1600];
+    size_t o = (size_t)snprintf(
+        sql, sizeof sql,
+        "SELECT m.id, m.kind, m.mime, m.format, m.size, m.width, m.height, m.duration_ms, "
+        "m.animated, m.alt_text, m.storage_key, COALESCE(pm.position, -1) FROM media m LEFT "
+        "JOIN post_media pm ON pm.media_id = m.id AND pm.post_id = ? WHERE m.workspace_id = ? "
+        "AND (pm.post_id IS NOT NULL OR m.id IN (0");
+    db_param p[100];
+    p[0] = DB_I(post_id);
+    p[1] = DB_I(workspace_id);
+    for (size_t i = 0; i < nextra; i++) {
+        o += (size_t)snprintf(sql + o, sizeof sql - o, ", ?");
+        p[2 + i] = DB_I(extra[i]);
+    }
+    snprintf(sql + o, sizeof sql - o,
+             ")) ORDER BY CASE WHEN pm.position IS NULL THEN 1 ELSE 0 END, pm.position, m.id");
+    return db_query(d, sql, p, (int)nextra + 2, rows, NULL);
+}
