@@ -14,7 +14,7 @@ import { seedAccount } from '../tests/lib/posts.mjs';
 const N = Number(process.argv[2] || 100000);
 const RUNS = 30;
 
-const srv = await startServer({ args: ['--threads', '4'] });
+const srv = await startServer({ args: ['--threads', '4', '--no-worker'] });
 try {
   const owner = await signup(srv, { name: 'Bench' });
   const ws = await createWorkspace(owner, 'Bench', 'Europe/London');

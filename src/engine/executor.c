@@ -89,7 +89,7 @@ typedef struct ejob {
     int64_t to_send; /* bytes of the streamed range still to send */
     buf body, heads;
     int refresh_ok;
-    char refresh_err[300];
+    char refresh_err[512];
 } ejob;
 
 static const char *const PLATFORMS[] = {"facebook", "instagram", "linkedin", "youtube", "x"};
@@ -859,7 +859,7 @@ static void *refresh_main(void *arg)
         ejob *j = e->refresh_queue[--e->nqueue];
         pthread_mutex_unlock(&e->mu);
         int refreshed = 0;
-        char err[300] = "", status[24];
+        char err[200] = "", status[24];
         app_err r = acct_refresh(e->a, j->sj.account_id, 1, &refreshed, err, sizeof err);
         if (r == APP_OK)
             r = acct_access_token(e->a, j->sj.account_id, j->token, sizeof j->token, status,

@@ -68,7 +68,13 @@
  * Errors: Instagram's subcodes (the Error Codes table of Meta's Instagram
  * reference) are classified here; everything else goes through the Graph
  * classification of graph.c (190, 102, 10, 200-299, throttling codes with
- * X-Business-Use-Case-Usage / Retry-After, 1, 2, is_transient).
+ * X-Business-Use-Case-Usage / Retry-After, 1, 2, is_transient).  graph_fail
+ * takes the connect side's plat_job, so fail_graph lends it one holding the
+ * token (which graph_fail blanks out of messages).  The daily publishing
+ * limit (2207042, or code 9 alone) is PERR_RATE_LIMITED an hour on: the
+ * 24-hour window moves and content_publishing_limit tells the usage, not when
+ * a slot frees, so it is not asked beforehand (the refusal says as much, and
+ * the container is kept for the next attempt).
  */
 #include "core/tz.h"
 #include "platform/graph.h"
@@ -294,7 +300,7 @@ typedef struct ig_code {
 
 /* Instagram's content publishing subcodes (Meta's Instagram "Error Codes" reference). */
 static const ig_code ig_codes[] = {
-    {2207001, PERR_TRANSIENT, "Instagram had a server error"},
+    {2207001, PERR_TRANSIENT, "a server error occurred at Instagram"},
     {2207003, PERR_TRANSIENT, "Instagram took too long to download the media"},
     {2207004, PERR_PERMANENT, "it is too large; Instagram takes images up to 8 MB"},
     {2207005, PERR_PERMANENT, "its format is not supported; Instagram takes JPEG images"},
@@ -339,6 +345,8 @@ static long long sub_of_code(long long code)
         return 2207052;
     case 9007:
         return 2207027;
+    case 9:
+        return 2207042;
     default:
         return 0;
     }

@@ -22,8 +22,8 @@
  * used twice (in two parts) is uploaded once.
  *
  * Media ids expire (expires_after_secs, refreshed by FINALIZE and STATUS, and
- * expires_at from APPEND): an upload whose id expires within X_EXPIRY_MARGIN
- * is started over, mid-upload or ready, so a thread resumed a day later
+ * expires_at from APPEND): an upload whose id expires within
+ * X_EXPIRY_MARGIN_MS is started over, mid-upload or ready, so a thread resumed a day later
  * re-uploads what its remaining posts need.  An upload X no longer knows
  * (APPEND, FINALIZE or STATUS refused with 400/404) is started over too, at
  * most X_MAX_RESETS times per item.
@@ -51,10 +51,11 @@
  * request was out) is picked up where it stood: INIT and APPEND are sent
  * again (the same segment index replaces the segment), a lost FINALIZE is
  * checked with STATUS first (FINALIZE again only if X says the upload is not
- * finalized), STATUS is repeated.  A lost create is looked up in the
- * account's timeline before anything is sent again: by ops->reconcile (the
- * executor's duty), or by publish itself if it is ever called with the
- * create still marked in flight.
+ * finalized), STATUS is repeated.  A lost create (no answer, or a 5xx, which
+ * a gateway may send after the post was made) is looked up in the account's
+ * timeline before anything is sent again: by ops->reconcile (the executor's
+ * duty), or by publish itself whenever it is called with the create still
+ * marked in flight.
  *
  * Reconcile: GET {api}/2/users/{account}/tweets?max_results=100
  * &tweet.fields=created_at,text,referenced_tweets,attachments and start_time
@@ -62,13 +63,13 @@
  * next_token for at most X_LOOKUP_PAGES pages.  The lower bound is when the
  * part's create was first sent (state sent_at) less X_RECONCILE_SLACK_MS;
  * without it, X_RECONCILE_BLIND_MS before the attempt began.  A post matches
- * when its text equals ours once both
- * are normalised (X returns every URL as a t.co link and escapes & < > as
- * HTML entities, and appends a t.co link to the media of a post: t.co links
- * are removed, entities decoded, white space collapsed; ours goes through
- * xtext_tco_text first, which also gives NFC), it was created after the
- * lower bound, it replies to the post before it (for a
- * reply), and, when both texts are empty, it carries one of our media keys.
+ * when its text equals ours once both are normalised (X returns every URL as
+ * a t.co link, escapes & < > as HTML entities, and appends a t.co link for
+ * the media of a post: t.co links are removed, entities decoded, white space
+ * collapsed; ours goes through xtext_tco_text first, which also gives NFC),
+ * it was created after the lower bound, it replies to the post before it
+ * (for a reply), and, when both texts are empty, it carries one of our media
+ * keys.
  * Found: its id is recorded.  The thread's last part found (or the post has
  * no thread): PUB_DONE with the first post's id.  A part before the last
  * found, or nothing found: PUB_DONE with remote_id "" and job.state updated,
@@ -102,7 +103,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Bytes per APPEND segment.  X: "Keep each segment at or below 5 MB (server maximum is 8 MB)"
  * (docs.x.com x-api/media/append-media-upload); 4 MiB stays under both. */
@@ -330,9 +330,9 @@ static const char *category(const pub_media *m)
 /* The media type X is told: the item's own, else one from its format. */
 static const char *media_type(const pub_media *m)
 {
-    static const char *const map[][2] = {{"jpeg", "image/jpeg"}, {"jpg", "image/jpeg"},
-                                         {"png", "image/png"},   {"gif", "image/gif"},
-                                         {"webp", "image/webp"}, {"mp4", "video/mp4"},
+    static const char *const map[][2] = {{"jpeg", "image/jpeg"},    {"jpg", "image/jpeg"},
+                                         {"png", "image/png"},      {"gif", "image/gif"},
+                                         {"webp", "image/webp"},    {"mp4", "video/mp4"},
                                          {"mov", "video/quicktime"}};
     if (m->mime != NULL && *m->mime != '\0')
         return m->mime;
@@ -399,7 +399,10 @@ static pub_step fail_from(pub_job *job, const plat_response *r, const char *what
     const char *first = estr(json_array_get(json_object_get(j, "errors"), 0), "message");
     char why[320];
     snprintf(why, sizeof why, "%s",
-             first != NULL ? first : detail != NULL ? detail : title != NULL ? title : "");
+             first != NULL    ? first
+             : detail != NULL ? detail
+             : title != NULL  ? title
+                              : "");
     pub_step s;
     job->err.retry_at_ms = 0;
     if (r->status == 429 && (ends_with(type, "/usage-capped") ||
@@ -565,7 +568,9 @@ static int take_processing(pub_job *job, json_t *e, const json_t *data, const pu
         const char *msg = estr(json_object_get(pi, "error"), "message");
         pub_fail(job, PERR_PERMANENT, 200, "processing_failed",
                  "Publishing to X: X could not process the %s (%s)",
-                 is_video(m) ? "video" : is_gif(m) ? "GIF" : "image",
+                 is_video(m) ? "video"
+                 : is_gif(m) ? "GIF"
+                             : "image",
                  msg != NULL ? msg : "no reason given");
         return -1;
     }
@@ -599,12 +604,25 @@ static int64_t parse_time(const char *s)
     return ((days * 24 + h) * 60 + mi) * 60000LL + sec * 1000LL;
 }
 
+/* ms since the epoch as "YYYY-MM-DDTHH:MM:SSZ" (whole seconds, as start_time takes it). */
 static void format_time(int64_t ms, char *out, size_t outlen)
 {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    int64_t s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    int64_t days = s >= 0 ? s / 86400 : (s - 86399) / 86400;
+    int64_t sod = s - days * 86400;
+    /* civil from days (Howard Hinnant's algorithm) */
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = yoe + era * 400 + (m <= 2);
+    snprintf(out, outlen, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)y, (long long)m,
+             (long long)d, (long long)(sod / 3600), (long long)(sod / 60 % 60),
+             (long long)(sod % 60));
 }
 
 /*
@@ -752,7 +770,7 @@ static pub_step req_lookup(pub_job *job)
     size_t part = (size_t)eint(lk, "part", 0);
     const char *next = estr(lk, "next");
     const char *prev = part > 0 ? json_string_value(json_array_get(tweets(job), part - 1)) : NULL;
-    char when[32] = "", extra[160];
+    char when[64] = "", extra[160];
     if (prev != NULL) {
         snprintf(extra, sizeof extra, "&since_id=%s", prev);
     } else {
@@ -762,8 +780,8 @@ static pub_step req_lookup(pub_job *job)
     pub_req(job, "GET",
             "%s/2/users/%s/tweets?max_results=100"
             "&tweet.fields=created_at,text,referenced_tweets,attachments%s%s%s",
-            job->pc->api_url, job->account_remote_id, extra, next != NULL ? "&pagination_token=" : "",
-            next != NULL ? next : "");
+            job->pc->api_url, job->account_remote_id, extra,
+            next != NULL ? "&pagination_token=" : "", next != NULL ? next : "");
     auth(job);
     set_op(job, "lookup", NULL, 0);
     return PUB_REQUEST;
@@ -772,9 +790,9 @@ static pub_step req_lookup(pub_job *job)
 /* Begin looking for part in the timeline (dup: a duplicate refusal fails if not found). */
 static pub_step start_lookup(pub_job *job, size_t part, int dup)
 {
-    json_object_set_new(job->state, "lookup",
-                        json_pack("{s:I, s:i, s:b}", "part", (json_int_t)part, "pages", 0, "dup",
-                                  dup));
+    json_object_set_new(
+        job->state, "lookup",
+        json_pack("{s:I, s:i, s:b}", "part", (json_int_t)part, "pages", 0, "dup", dup));
     return req_lookup(job);
 }
 
@@ -964,10 +982,10 @@ static pub_step on_media(pub_job *job, const plat_response *last, const char *op
                             "Uploading media to X: X did not return a media id");
         }
         int64_t ttl = eint(data, "expires_after_secs", X_DEFAULT_TTL_S);
-        json_t *ne = json_pack("{s:s, s:I, s:I, s:I, s:s, s:I}", "xid", xid, "exp",
-                               (json_int_t)(job->now_ms + ttl * 1000), "sent", (json_int_t)0,
-                               "seg", (json_int_t)0, "phase", "append", "resets",
-                               (json_int_t)eint(e, "resets", 0));
+        json_t *ne =
+            json_pack("{s:s, s:I, s:I, s:I, s:s, s:I}", "xid", xid, "exp",
+                      (json_int_t)(job->now_ms + ttl * 1000), "sent", (json_int_t)0, "seg",
+                      (json_int_t)0, "phase", "append", "resets", (json_int_t)eint(e, "resets", 0));
         if (estr(data, "media_key") != NULL)
             json_object_set_new(ne, "key", json_string(estr(data, "media_key")));
         json_object_set_new(state_obj(job, "media"), mid, ne);
@@ -1012,8 +1030,14 @@ static pub_step on_media(pub_job *job, const plat_response *last, const char *op
 static pub_step on_tweet(pub_job *job, const plat_response *last)
 {
     size_t part = (size_t)pub_state_int(job, "sending", (int64_t)ntweets(job));
-    clear_key(job, "sending");
     set_op(job, "", NULL, 0);
+    if (last->status == 0 || last->status >= 500) {
+        /* No answer, or a gateway's: the post may exist.  "sending" stays, so the next
+         * call looks for it before sending again (the executor reconciles these too). */
+        return pub_fail_generic(job, last,
+                                part == 0 ? "Publishing to X" : "Publishing the X thread");
+    }
+    clear_key(job, "sending");
     if (is_2xx(last)) {
         json_t *j = pub_json(last);
         const char *id = estr(json_object_get(j, "data"), "id");

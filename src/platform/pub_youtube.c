@@ -655,8 +655,14 @@ static pub_step publish(pub_job *job, const plat_response *last)
     ensure_state(job);
     attempt_counters(job);
     pub_req_reset(job);
-    if (pub_state_str(job, "video") != NULL && last == NULL)
-        return poll(job); /* uploaded already: only processing is left */
+    char pending[16];
+    state_copy(job, "pending", pending, sizeof pending);
+    if (pub_state_str(job, "video") != NULL) {
+        /* Uploaded already: only processing is left. */
+        if (last != NULL && strcmp(pending, "poll") == 0)
+            return on_poll(job, last);
+        return poll(job);
+    }
     int vi = video_index(job);
     if (vi < 0)
         return pub_fail(job, PERR_INVALID, 0, "no_video", "a YouTube upload needs one video");
@@ -664,11 +670,8 @@ static pub_step publish(pub_job *job, const plat_response *last)
     if (m->size <= 0)
         return pub_fail(job, PERR_INVALID, 0, "empty_video", "the video file is empty");
     /* A half-done upload of other bytes (the media was replaced) cannot go on. */
-    if (pub_state_str(job, "video") == NULL &&
-        (pub_state_int(job, "media", -1) != m->id || pub_state_int(job, "total", -1) != m->size))
+    if (pub_state_int(job, "media", -1) != m->id || pub_state_int(job, "total", -1) != m->size)
         forget_session(job);
-    char pending[16];
-    state_copy(job, "pending", pending, sizeof pending);
     if (last == NULL || pending[0] == '\0')
         return resume(job, vi);
     if (strcmp(pending, "start") == 0)
@@ -677,8 +680,6 @@ static pub_step publish(pub_job *job, const plat_response *last)
         return on_upload(job, vi, last, 1);
     if (strcmp(pending, "probe") == 0)
         return on_upload(job, vi, last, 0);
-    if (strcmp(pending, "poll") == 0)
-        return on_poll(job, last);
     return resume(job, vi);
 }
 

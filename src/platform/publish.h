@@ -26,8 +26,10 @@
  * reconciled before anything else: ops->reconcile asks the platform for the
  * account's recent posts and looks for this one (PUB_DONE with remote_id
  * set when found, with remote_id "" when not; PUB_FAIL when it cannot
- * tell).  It reads job.state (which part of a thread was in flight) and
- * job.attempt_started_ms (posts older than that are not ours).
+ * tell).  It reads job.state (which part of a thread was in flight, and when
+ * the adapter sent it: a reconciling attempt starts after the lost create
+ * step was sent, so adapters record the send time of each create step in
+ * their state and search from a little before it).
  */
 #ifndef P2S_PLATFORM_PUBLISH_H
 #define P2S_PLATFORM_PUBLISH_H
@@ -53,9 +55,13 @@ typedef struct pub_media {
     const char *public_url; /* a signed link the platform can fetch the bytes from */
 } pub_media;
 
-/* Where a streamed body comes from: bytes [offset, offset + length) of media[media]. */
+/*
+ * Where a streamed body comes from: bytes [offset, offset + length) of
+ * library[media].  The post's own media are the first nmedia items of the
+ * library, in order, so an index into job.media is the same index here.
+ */
 typedef struct pub_range {
-    int media; /* index into job.media */
+    int media; /* index into job.library */
     int64_t offset;
     int64_t length;
 } pub_range;
@@ -86,13 +92,14 @@ typedef struct pub_job {
     const json_t *options;    /* the target's options object (never NULL) */
     const pub_media *media;   /* the post's media in order */
     size_t nmedia;
-    const pub_media *library; /* every media item the target uses (X thread parts too) */
+    const pub_media *library; /* every item the target uses: the post's media first, in order,
+                                 then others (X thread parts) */
     size_t nlibrary;
     /* the account */
     const char *access_token;
     const char *account_remote_id; /* Page id, IG user id, person URN, channel id, X user id */
     const char *account_kind;      /* social_accounts.kind ("page", "business_page", ...) */
-    int64_t attempt_started_ms;    /* when this attempt began (reconcile looks after it) */
+    int64_t attempt_started_ms;    /* when this attempt began (not when a lost create was sent) */
     /* progress (owned by the adapter; persisted by the executor) */
     json_t *state;
     /* outputs */

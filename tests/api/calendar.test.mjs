@@ -13,7 +13,8 @@ const acc = {};
 let photo;
 
 before(async () => {
-  srv = await startServer();
+  // Accounts here are written straight into the store (no tokens): nothing is published.
+  srv = await startServer({ args: ['--no-worker'] });
   const team = await makeTeam(srv, 'Cafe');
   ws = team.ws;
   by = team.by;

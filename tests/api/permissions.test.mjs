@@ -151,7 +151,8 @@ const seeded = {}; // a connected account, a post and a campaign in team.ws, for
 let serial = 0;
 
 before(async () => {
-  srv = await startServer();
+  // Accounts here are written straight into the store (no tokens): nothing is published.
+  srv = await startServer({ args: ['--no-worker'] });
   team = await makeTeam(srv);
   team.target = await signup(srv, { name: 'Target' });
   await addMember(team.by.owner, team.ws, team.target, 'viewer');

@@ -14,7 +14,8 @@ const acc = {};
 const media = {};
 
 before(async () => {
-  srv = await startServer();
+  // Accounts here are written straight into the store (no tokens): nothing is published.
+  srv = await startServer({ args: ['--no-worker'] });
   team = await makeTeam(srv, 'Bakery');
   ws = team.ws;
   by = team.by;

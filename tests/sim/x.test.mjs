@@ -639,6 +639,12 @@ test('upload refusals: size at finalize, limits, types, bad bytes, failed proces
   assert.equal(f.status, 400);
   assert.equal(f.json.type, 'https://api.x.com/2/problems/invalid-request');
   assert.equal((await append(t, id, 1000, fakeMp4(10))).status, 400); // segment_index 0-999
+  // A segment may carry 8 MB at most (X's server maximum).
+  const big = await initUpload(t, video(9 * 1024 * 1024));
+  assert.equal((await append(t, big, 0, fakeMp4(8 * 1024 * 1024))).status, 200);
+  const over = await append(t, big, 1, fakeMp4(8 * 1024 * 1024 + 1));
+  assert.equal(over.status, 413);
+  assert.equal(over.json.title, 'Payload Too Large');
 
   const init = async (media_type, total_bytes, media_category) =>
     (await api(t, 'POST', '/2/media/upload/initialize', {

@@ -875,6 +875,12 @@ static void test_error_classes(void **state)
                      NULL);
     assert_int_equal(e.kind, PERR_PERMANENT);
     assert_non_null(strstr(e.message, "spam"));
+    e = create_fails(400,
+                     "{\"error\":{\"message\":\"Application request limit reached\","
+                     "\"code\":9}}",
+                     NULL);
+    assert_int_equal(e.kind, PERR_RATE_LIMITED); /* code 9 alone: the daily publishing limit */
+    assert_int_equal(e.retry_at_ms, NOW + 3600000);
     /* Anything else Graph refuses: invalid, with Graph's words. */
     e = create_fails(400,
                      "{\"error\":{\"message\":\"(#100) The parameter image_url is required.\","

@@ -167,8 +167,8 @@ static void upload_plain(tjob *t, const char *xid, int64_t size, const char *cat
     json_decref(b);
     char answer[256], url[256];
     snprintf(answer, sizeof answer,
-             "{\"data\":{\"id\":\"%s\",\"media_key\":\"3_%s\",\"expires_after_secs\":86400}}",
-             xid, xid);
+             "{\"data\":{\"id\":\"%s\",\"media_key\":\"3_%s\",\"expires_after_secs\":86400}}", xid,
+             xid);
     plat_response r = resp(200, answer);
     int64_t off = 0;
     int seg = 0;
@@ -270,10 +270,16 @@ static void test_thread_chain_and_resume(void **state)
     r = resp(503, "{\"title\":\"Service Unavailable\",\"type\":\"about:blank\",\"status\":503}");
     assert_int_equal(pub_x.publish(&t.job, &r), PUB_FAIL);
     assert_int_equal(t.job.err.kind, PERR_TRANSIENT);
-    /* A later attempt (another worker) goes on with the second post, not the first. */
+    /* A later attempt (another worker) first makes sure the second post was not made after
+     * all, then goes on with it, not with the first. */
     restart(&t);
     t.job.now_ms = NOW + 60000;
     assert_int_equal(pub_x.publish(&t.job, NULL), PUB_REQUEST);
+    assert_string_equal(t.job.req.r.method, "GET");
+    assert_non_null(strstr(t.job.req.r.url, "&since_id=100"));
+    r = resp(200, "{\"meta\":{\"result_count\":0}}");
+    assert_int_equal(pub_x.publish(&t.job, &r), PUB_REQUEST);
+    assert_int_equal(t.job.req.create_step, 1);
     b = body(&t.job);
     assert_string_equal(json_string_value(json_object_get(b, "text")), "2/3 middle");
     json_decref(b);
@@ -350,10 +356,9 @@ static void test_video_processing(void **state)
     assert_int_equal(pub_x.publish(&t.job, &r), PUB_REQUEST);
     assert_req(&t.job, "POST", API "/2/tweets");
     json_t *b = body(&t.job);
-    assert_string_equal(
-        json_string_value(json_array_get(
-            json_object_get(json_object_get(b, "media"), "media_ids"), 0)),
-        "9101");
+    assert_string_equal(json_string_value(json_array_get(
+                            json_object_get(json_object_get(b, "media"), "media_ids"), 0)),
+                        "9101");
     json_decref(b);
     job_free(&t);
 }
@@ -410,8 +415,7 @@ static void test_media_mix_refused(void **state)
     assert_int_equal(pub_x.publish(&t.job, NULL), PUB_FAIL);
     job_free(&t);
     /* A thread post naming media that is not in the job. */
-    job_init(&t, "first", "{\"thread\":[{\"text\":\"second\",\"media\":[777]}]}", NULL, 0, NULL,
-             0);
+    job_init(&t, "first", "{\"thread\":[{\"text\":\"second\",\"media\":[777]}]}", NULL, 0, NULL, 0);
     assert_int_equal(pub_x.publish(&t.job, NULL), PUB_FAIL);
     assert_string_equal(t.job.err.code, "media_missing");
     job_free(&t);
@@ -424,8 +428,8 @@ static void test_thread_media_from_library(void **state)
     pub_media lib[3] = {image(51, 100), image(52, 200), image(53, 300)};
     tjob t;
     /* The thread's post reuses the first post's image and adds two of its own. */
-    job_init(&t, "first", "{\"thread\":[{\"text\":\"second\",\"media\":[53,51,52]}]}", main_m,
-             1, lib, 3);
+    job_init(&t, "first", "{\"thread\":[{\"text\":\"second\",\"media\":[53,51,52]}]}", main_m, 1,
+             lib, 3);
     assert_int_equal(pub_x.publish(&t.job, NULL), PUB_REQUEST);
     upload_plain(&t, "9501", 100, "tweet_image", 0); /* job.media[0] = job.library[0] */
     finalize_ready(&t, "9501", PUB_REQUEST);
@@ -463,14 +467,16 @@ static void test_expired_media_reuploaded_on_resume(void **state)
     /* Resumed two days later: 9601 expired after 86400 s, so the image goes up again. */
     restart(&t);
     t.job.now_ms = NOW + 2 * 86400000LL;
-    assert_int_equal(pub_x.publish(&t.job, NULL), PUB_REQUEST);
+    assert_int_equal(pub_x.publish(&t.job, NULL), PUB_REQUEST); /* was it made? no */
+    assert_string_equal(t.job.req.r.method, "GET");
+    r = resp(200, "{\"meta\":{\"result_count\":0}}");
+    assert_int_equal(pub_x.publish(&t.job, &r), PUB_REQUEST);
     upload_plain(&t, "9602", 100, "tweet_image", 0);
     finalize_ready(&t, "9602", PUB_REQUEST);
     json_t *b = body(&t.job);
-    assert_string_equal(
-        json_string_value(json_array_get(
-            json_object_get(json_object_get(b, "media"), "media_ids"), 0)),
-        "9602");
+    assert_string_equal(json_string_value(json_array_get(
+                            json_object_get(json_object_get(b, "media"), "media_ids"), 0)),
+                        "9602");
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(b, "reply"), "in_reply_to_tweet_id")),
         "400");
@@ -711,17 +717,17 @@ static void test_reconcile_found(void **state)
     restart(&t);
     t.job.attempt_started_ms = t.job.now_ms = NOW + 3600000;
     assert_int_equal(pub_x.reconcile(&t.job, NULL), PUB_REQUEST);
-    assert_req(&t.job,
-               "GET", API "/2/users/" USER "/tweets?max_results=100&tweet.fields=created_at,text,"
-                          "referenced_tweets,attachments&start_time=2025-12-31T23:55:00Z");
+    assert_req(&t.job, "GET",
+               API "/2/users/" USER "/tweets?max_results=100&tweet.fields=created_at,text,"
+                   "referenced_tweets,attachments&start_time=2025-12-31T23:55:00Z");
     assert_int_equal(t.job.req.create_step, 0);
     /* X shows the URL as t.co, escapes &, and appends the media's t.co link. */
-    plat_response r = resp(
-        200, "{\"data\":[{\"id\":\"502\",\"created_at\":\"2026-01-01T00:00:03.000Z\",\"text\":"
-             "\"Something else\"},{\"id\":\"501\",\"created_at\":\"2026-01-01T00:00:02.000Z\","
-             "\"text\":\"Read https://t.co/Zx81Ab2QwE &amp; more https://t.co/MediaLink9\"},"
-             "{\"id\":\"400\",\"created_at\":\"2025-12-30T00:00:00.000Z\",\"text\":\"Read "
-             "https://t.co/Zx81Ab2QwE &amp; more\"}],\"meta\":{\"result_count\":3}}");
+    plat_response r =
+        resp(200, "{\"data\":[{\"id\":\"502\",\"created_at\":\"2026-01-01T00:00:03.000Z\",\"text\":"
+                  "\"Something else\"},{\"id\":\"501\",\"created_at\":\"2026-01-01T00:00:02.000Z\","
+                  "\"text\":\"Read https://t.co/Zx81Ab2QwE &amp; more https://t.co/MediaLink9\"},"
+                  "{\"id\":\"400\",\"created_at\":\"2025-12-30T00:00:00.000Z\",\"text\":\"Read "
+                  "https://t.co/Zx81Ab2QwE &amp; more\"}],\"meta\":{\"result_count\":3}}");
     assert_int_equal(pub_x.reconcile(&t.job, &r), PUB_DONE);
     assert_string_equal(t.job.remote_id, "501");
     assert_string_equal(t.job.remote_url, "https://x.com/i/status/501");
@@ -800,8 +806,7 @@ static void test_reconcile_thread_part(void **state)
 {
     (void)state;
     tjob t;
-    job_init(&t, "one", "{\"thread\":[{\"text\":\"two\"},{\"text\":\"three\"}]}", NULL, 0, NULL,
-             0);
+    job_init(&t, "one", "{\"thread\":[{\"text\":\"two\"},{\"text\":\"three\"}]}", NULL, 0, NULL, 0);
     assert_int_equal(pub_x.publish(&t.job, NULL), PUB_REQUEST);
     plat_response r = resp(201, "{\"data\":{\"id\":\"600\",\"text\":\"one\"}}");
     assert_int_equal(pub_x.publish(&t.job, &r), PUB_REQUEST); /* "two" in flight */

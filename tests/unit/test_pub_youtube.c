@@ -444,8 +444,11 @@ static void test_resume_finished(void **state)
     /* The video is known: only processing is left. */
     job_init(&job, "video", opt, BIG);
     job.state = json_pack("{s:s, s:s}", "video", VIDEO_ID, "pending", "poll");
+    job.nmedia = 0; /* the media are not needed any more */
     assert_int_equal(pub_youtube.publish(&job, NULL), PUB_REQUEST);
     assert_poll(&job);
+    assert_int_equal(step(&job, 200, SUCCEEDED), PUB_DONE);
+    assert_string_equal(job.remote_id, VIDEO_ID);
     pub_job_free(&job);
     json_decref(opt);
 }

@@ -51,6 +51,9 @@
 #define X_INVALID_CODE  "Value passed for the authorization code was invalid."
 #define X_INVALID_TOKEN "Value passed for the token was invalid."
 #define MB              (1024LL * 1024LL)
+/* The largest APPEND segment: "Keep each segment at or below 5 MB (server maximum is 8 MB)"
+ * (docs.x.com x-api/media/append-media-upload).  Larger ones answer 413. */
+#define X_SEGMENT_MAX (8 * MB)
 
 /* The scopes X knows, comma-separated. */
 static const char known_scopes[] =
@@ -994,6 +997,12 @@ static void media_append(sim *s, sim_req *r, sim_resp *out, const char *id)
     if (bytes == NULL || len == 0) {
         free(bytes);
         invalid(out, "media", "", "The `media` field (the segment's bytes) is required.", NULL);
+        return;
+    }
+    if ((long long)len > X_SEGMENT_MAX) {
+        free(bytes);
+        problem(out, 413, "Payload Too Large",
+                "The segment is larger than the 8 MB an APPEND may carry.");
         return;
     }
     char seg[64], old_path[1200] = "";
