@@ -263,9 +263,12 @@ static void finish_error(engine *e, ejob *j)
 {
     const plat_error *pe = &j->pj.err;
     int64_t now = clock_now_ms();
+    char *progress = json_dumps(j->pj.state, JSON_COMPACT); /* what was done stays known */
     store_job_end end = {.error_kind = err_kind_name(pe->kind),
                          .error_code = pe->code,
-                         .error_message = pe->message};
+                         .error_message = pe->message,
+                         .progress = progress,
+                         .pending = j->reconciling};
     switch (pe->kind) {
     case PERR_RATE_LIMITED:
         /* waiting is not failing */
@@ -304,6 +307,7 @@ static void finish_error(engine *e, ejob *j)
         break;
     }
     finish(e, j, &end);
+    free(progress);
 }
 
 /* ---- setting a job up ---- */
@@ -603,7 +607,8 @@ static void dispatch(engine *e, ejob *j)
     if (stopping) {
         /* keep what was done, send nothing more: the target is due again for any worker */
         char *progress = json_dumps(j->pj.state, JSON_COMPACT);
-        store_job_progress(e->a->db, j->sj.target_id, e->owner, "publishing", progress);
+        store_job_progress(e->a->db, j->sj.target_id, e->owner, "publishing", progress,
+                           j->reconciling);
         free(progress);
         store_job_release(e->a->db, j->sj.target_id, e->owner);
         unlink_job(e, j);
@@ -621,7 +626,8 @@ static void dispatch(engine *e, ejob *j)
     j->create_step = j->pj.req.create_step;
     char *progress = json_dumps(j->pj.state, JSON_COMPACT);
     app_err err = store_job_request_start(e->a->db, j->attempt_id, j->sj.target_id, e->owner,
-                                          j->pj.req.r.method, url, j->create_step, progress,
+                                          j->pj.req.r.method, url, j->create_step,
+                                          j->create_step || j->reconciling, progress,
                                           clock_now_ms(), &j->request_id);
     free(progress);
     if (err == APP_ECONFLICT) {
@@ -644,8 +650,8 @@ static void dispatch(engine *e, ejob *j)
         j->platform_slot = pi;
     }
     if (start_transfer(e, j) != 0) {
-        store_job_request_end(e->a->db, j->request_id, j->sj.target_id, j->create_step, 1, 0,
-                              "the request could not be started", clock_now_ms());
+        store_job_request_end(e->a->db, j->request_id, 0, "the request could not be started",
+                              clock_now_ms());
         job_free_transfer(e, j);
         if (j->pj.err.kind == PERR_NONE)
             err_set(&j->pj.err, PERR_TRANSIENT, 0, "local", "the request could not be started");
@@ -681,15 +687,14 @@ static void step(engine *e, ejob *j, const plat_response *last)
         j->phase = EJ_WAIT;
         j->wake_at = clock_now_ms() + (pj->wait_ms > 0 ? pj->wait_ms : 1000);
         char *progress = json_dumps(pj->state, JSON_COMPACT);
-        store_job_progress(e->a->db, j->sj.target_id, e->owner, "processing", progress);
+        store_job_progress(e->a->db, j->sj.target_id, e->owner, "processing", progress,
+                           j->reconciling);
         free(progress);
         return;
     }
     case PUB_DONE:
         if (j->reconciling) {
-            j->reconciling = 0;
-            /* the outcome is known now: clear the target's pending create step */
-            store_job_request_end(e->a->db, 0, j->sj.target_id, 1, 1, 0, NULL, clock_now_ms());
+            j->reconciling = 0; /* known now; what the adapter does next is saved with it */
             if (pj->remote_id[0]) {
                 count(e, &e->reconciled_found);
                 store_job_end end = {.outcome = JOB_PUBLISHED,
@@ -741,8 +746,8 @@ static void transfer_done(engine *e, ejob *j, CURLcode rc)
     char err[200] = "";
     if (rc != CURLE_OK)
         snprintf(err, sizeof err, "%s", curl_easy_strerror(rc));
-    store_job_request_end(e->a->db, j->request_id, j->sj.target_id, j->create_step, known,
-                          (int)status, err[0] ? err : NULL, clock_now_ms());
+    store_job_request_end(e->a->db, j->request_id, (int)status, err[0] ? err : NULL,
+                          clock_now_ms());
     int was_create = j->create_step;
     j->create_step = 0;
     /* detach the finished transfer: the step may start the next one on j, or free j */

@@ -15,8 +15,9 @@
  *                       POST /{page}/feed?fields=id,permalink_url
  *                       {message, attached_media:[{media_fbid}], published:true}  [create]
  *   video   POST /{page}/videos {file_url, description, published:true}  [create] -> {id};
- *           then GET /{video}?fields=status,permalink_url until status.video_status is
- *           ready (waits 2, 5, 10, 20, then every 30 s)
+ *           then, after a first wait of 2 s, GET /{video}?fields=status,permalink_url until
+ *           status.video_status is ready (waits 2, 5, 10, 20, then every 30 s; 40 polls an
+ *           attempt, then a transient failure and the next attempt polls on)
  *   reel    POST /{page}/video_reels {upload_phase:start} -> {video_id, upload_url};
  *           POST {upload_url} with "Authorization: OAuth <token>" and "file_url: <link>"
  *           (or, when the link does not fit in a header line, the bytes streamed with
@@ -29,20 +30,28 @@
  *
  * job->state: phase (the request in flight, or the next one), photo_ids (the
  * unpublished photos uploaded so far), video_id and upload_url (Reels),
- * post_id (waiting for a permalink), polls and poll_attempt (status polls
- * made in this attempt).  On a call without a response the phase says what
- * to do: an upload step whose answer was lost is sent again (an orphaned
- * unpublished photo or video container is harmless); a create step is sent
- * again only after the executor's reconcile found nothing; a Reel transfer
- * whose answer was lost is checked first (GET the video's status) since the
- * upload endpoint refuses a second transfer.
+ * post_id (waiting for a permalink), polls (status polls made in this
+ * attempt), attempt (attempt_started_ms of the attempt at work), resumed
+ * (that attempt found steps done by an earlier one), sent_at (when the
+ * create step was sent), and reconcile's rc_step and rc_pages.
+ *
+ * On a call without a response the phase says what to do: an upload step
+ * whose answer was lost is sent again (an orphaned unpublished photo or
+ * video container is harmless); a create step is sent again only after the
+ * executor's reconcile found nothing; a Reel transfer whose answer was lost,
+ * or a finish refused in an earlier attempt, is checked first (GET the
+ * video's status: the upload endpoint refuses a second transfer, and finish
+ * needs the bytes there).  A video that failed processing fails the
+ * attempt; met again by a later attempt (a retry), it is uploaded anew, once
+ * per attempt (nothing of it went public).
  *
  * Reconcile: GET /{page}/published_posts?fields=id,message,created_time,
  * permalink_url&limit=25 (following paging.cursors.after a few times while
  * the posts are still recent) and the post whose message is the text and
- * whose created_time is at or after attempt_started_ms minus a minute.  A
- * Reel whose video id is known is asked for directly instead (finish on a
- * known video cannot make a second Reel).
+ * whose created_time is at or after attempt_started_ms (or sent_at, when the
+ * create step went out in an earlier attempt) minus a minute.  A Reel whose
+ * video id is known is asked for directly instead (finish on a known video
+ * cannot make a second Reel).
  */
 #include "platform/graph.h"
 #include "platform/publish.h"
@@ -55,7 +64,7 @@
 #define FB_WWW             "https://www.facebook.com"
 #define FB_MAX_PHOTOS      10
 #define FB_MAX_POLLS       40 /* about 18 minutes of processing per attempt */
-#define FB_RECONCILE_PAGES 4  /* list pages read at most (25 posts each) */
+#define FB_RECONCILE_PAGES 10 /* list pages read at most (100 posts each) */
 #define FB_CLOCK_SLACK_MS  60000
 #define FB_MSG_MAX         300
 #define FB_POST_FIELDS     "id,permalink_url"
@@ -382,22 +391,22 @@ static void graph_path(graph_url *u, const pub_job *job, const char *segment, co
 }
 
 /*
- * Make u the next request, with the Page token.  A token too long for a
- * header line goes in the query instead (Graph takes it there; the executor
- * strips query strings from logged URLs).  PUB_FAIL if the URL did not fit.
+ * Make u the next request, with the Page token in the Authorization header
+ * (never in the query).  PUB_FAIL if the URL or the token does not fit (a
+ * header line has the room of a whole URL, so the query would not help).
  */
 static pub_step graph_req(pub_job *job, const char *method, graph_url *u, const char *what)
 {
     const char *tok = job->access_token != NULL ? job->access_token : "";
-    int in_header = strlen(tok) + sizeof "Authorization: Bearer " < sizeof job->req.r.headers[0];
-    if (!in_header)
-        graph_url_arg(u, "access_token", tok);
+    if (strlen(tok) + sizeof "Authorization: Bearer " > sizeof job->req.r.headers[0])
+        return pub_fail(job, PERR_PERMANENT, 0, "token_too_long",
+                        "%s: the Page's access token is too long to send; reconnect the Page",
+                        what);
     if (u->over)
         return pub_fail(job, PERR_PERMANENT, 0, "url_too_long",
                         "%s: the request does not fit in an address (an id is too long)", what);
     pub_req(job, method, "%s", u->s);
-    if (in_header)
-        pub_req_header(job, "Authorization: Bearer %s", tok);
+    pub_req_header(job, "Authorization: Bearer %s", tok);
     return PUB_REQUEST;
 }
 
@@ -411,12 +420,18 @@ static int set_text(json_t *o, const char *key, const char *value)
     return 0;
 }
 
-/* Send body (taken) as the request's JSON body. */
+/*
+ * Send body (taken) as the request's JSON body.  A create step notes when
+ * it was sent: reconcile looks for the post from then on, even in a later
+ * attempt (a worker that died mid-step leaves it to the next one).
+ */
 static pub_step with_body(pub_job *job, json_t *body, int create)
 {
     pub_req_json(job, body);
     json_decref(body);
     job->req.create_step = create;
+    if (create)
+        pub_state_set_int(job, "sent_at", job->now_ms);
     return PUB_REQUEST;
 }
 
@@ -618,6 +633,9 @@ static pub_step req_permalink(pub_job *job, const char *post_id)
 
 /* ---- outcomes ---- */
 
+static pub_step next(pub_job *job);
+static pub_step start_over(pub_job *job);
+
 /* The public address: permalink (absolute, or relative to www.facebook.com), else by id. */
 static void public_url(const char *permalink, const char *fallback_path, const char *id, char *out,
                        size_t outlen)
@@ -698,8 +716,9 @@ static pub_step on_poll(pub_job *job, const plat_response *r)
         char why[FB_MSG_MAX + 1];
         video_error(job, status, why, sizeof why);
         json_decref(j);
-        /* Nothing went public; a new attempt starts over with a new upload. */
-        json_object_clear(job->state);
+        /* Nothing went public.  Seen again in a later attempt (a retry): a new upload. */
+        if (pub_state_int(job, "resumed", 0))
+            return start_over(job);
         return pub_fail(job, PERR_PERMANENT, r->status, "processing_failed",
                         "%s: Facebook could not process the video (%s)", what, why);
     }
@@ -722,14 +741,23 @@ static pub_step on_poll(pub_job *job, const plat_response *r)
     return pub_wait(job, poll_delay(polls));
 }
 
-/* Start polling a created video (or a resumed poll in a new attempt: the count starts over). */
+/* Poll a created video. */
 static pub_step start_poll(pub_job *job)
 {
-    if (pub_state_int(job, "poll_attempt", -1) != job->attempt_started_ms) {
-        pub_state_set_int(job, "poll_attempt", job->attempt_started_ms);
-        pub_state_set_int(job, "polls", 0);
-    }
     return req_video_status(job, "status,permalink_url", "poll", "Checking the video on Facebook");
+}
+
+/*
+ * The video exists: wait a first 2 s before polling.  Besides giving
+ * Facebook time, the wait has the executor store the state (phase "poll",
+ * the video id) now, so that nothing after this point creates the video again.
+ */
+static pub_step created_video(pub_job *job)
+{
+    set_phase(job, "poll");
+    pub_state_set_int(job, "polls", 0);
+    pub_state_set_int(job, "resumed", 0);
+    return pub_wait(job, poll_delay(0));
 }
 
 /* The first request of a kind, or the one to go on with from job->state. */
@@ -760,11 +788,42 @@ static pub_step next(pub_job *job)
     /* reel */
     if (pub_state_str(job, "video_id") == NULL || pub_state_str(job, "upload_url") == NULL)
         return req_reel_start(job);
-    if (strcmp(ph, "reel_transfer") == 0 || strcmp(ph, "reel_check") == 0)
+    /* A transfer whose answer was lost, or a finish refused in an earlier attempt (6000:
+     * the bytes never arrived): ask the video first. */
+    if (strcmp(ph, "reel_transfer") == 0 || strcmp(ph, "reel_check") == 0 ||
+        (strcmp(ph, "reel_finish") == 0 && pub_state_int(job, "resumed", 0)))
         return req_video_status(job, "status", "reel_check", "Checking the Reel upload");
     if (strcmp(ph, "reel_finish") == 0)
         return req_reel_finish(job);
     return req_reel_transfer(job);
+}
+
+/*
+ * Begin again with new uploads: a video that failed processing, seen again
+ * in a later attempt (nothing of it went public).  Once per attempt: the
+ * new one's failure fails the attempt.
+ */
+static pub_step start_over(pub_job *job)
+{
+    json_object_clear(job->state);
+    pub_state_set_int(job, "attempt", job->attempt_started_ms);
+    pub_state_set_int(job, "resumed", 0);
+    return next(job);
+}
+
+/*
+ * The first call of an attempt: note it in the state; "resumed" says the
+ * state came from an earlier attempt with steps done, and the poll count
+ * starts over.
+ */
+static void attempt_begins(pub_job *job)
+{
+    if (pub_state_int(job, "attempt", -1) == job->attempt_started_ms)
+        return;
+    int resumed = phase_of(job)[0] != '\0';
+    pub_state_set_int(job, "attempt", job->attempt_started_ms);
+    pub_state_set_int(job, "resumed", resumed);
+    pub_state_set_int(job, "polls", 0);
 }
 
 /* Can this target be posted?  1, or 0 with the job failed. */
@@ -856,7 +915,7 @@ static pub_step on_created_video(pub_job *job, const plat_response *r)
     if (bad)
         return bad_answer(job, r, "Posting the video to Facebook", 1);
     pub_state_set_str(job, "video_id", id);
-    return start_poll(job);
+    return created_video(job);
 }
 
 /* The upload address Facebook gave, if it is on the configured upload host; else ours. */
@@ -940,9 +999,12 @@ static pub_step on_reel_check(pub_job *job, const plat_response *r)
     int uploaded =
         (up != NULL && strcmp(up, "complete") == 0) ||
         (up == NULL && vs != NULL && strcmp(vs, "upload_pending") != 0 && strcmp(vs, "") != 0);
+    int failed = vs != NULL && (strcmp(vs, "error") == 0 || strcmp(vs, "expired") == 0);
     json_decref(j);
     if (vs == NULL)
         return bad_answer(job, r, "Checking the Reel upload", 0);
+    if (failed)
+        return start_over(job); /* a container that can no longer be finished */
     return uploaded ? req_reel_finish(job) : req_reel_transfer(job);
 }
 
@@ -955,7 +1017,7 @@ static pub_step on_reel_finished(pub_job *job, const plat_response *r)
         return pub_fail(job, PERR_PERMANENT, r->status, "not_published",
                         "Publishing the Reel: Facebook did not confirm it; check the Page before "
                         "posting again");
-    return start_poll(job);
+    return created_video(job);
 }
 
 static pub_step on_permalink(pub_job *job, const plat_response *r)
@@ -979,15 +1041,6 @@ static pub_step on_failure(pub_job *job, const plat_response *r)
         return on_transfer_failed(job, r);
     if (strcmp(ph, "permalink") == 0)
         return on_permalink(job, r);
-    if (strcmp(ph, "reel_finish") == 0 && job->state != NULL) {
-        json_t *j = pub_json(r);
-        long long code = json_integer_value(json_object_get(json_object_get(j, "error"), "code"));
-        json_decref(j);
-        if (code == 6000) {
-            /* Facebook never got the bytes: the next attempt starts the upload over. */
-            json_object_clear(job->state);
-        }
-    }
     char what[96];
     const char *perm = "pages_manage_posts";
     if (strcmp(ph, "upload") == 0)
@@ -1013,8 +1066,10 @@ static pub_step publish(pub_job *job, const plat_response *last)
 {
     if (!target_ok(job))
         return PUB_FAIL;
-    if (last == NULL)
+    if (last == NULL) {
+        attempt_begins(job);
         return next(job);
+    }
     if (last->status < 200 || last->status >= 300)
         return on_failure(job, last);
     const char *ph = phase_of(job);
@@ -1109,7 +1164,7 @@ static pub_step req_list(pub_job *job, const char *after)
     graph_url u;
     graph_path(&u, job, page_id(job), "published_posts");
     graph_url_arg(&u, "fields", FB_LIST_FIELDS);
-    graph_url_arg(&u, "limit", "25");
+    graph_url_arg(&u, "limit", "100");
     if (after != NULL)
         graph_url_arg(&u, "after", after);
     if (graph_req(job, "GET", &u, "Checking the Page's recent posts") != PUB_REQUEST)
@@ -1128,7 +1183,11 @@ static pub_step on_list(pub_job *job, const plat_response *r)
         return pub_fail(job, PERR_TRANSIENT, r->status, "bad_response",
                         "%s: Facebook's post list could not be read", what);
     }
-    int64_t since = job->attempt_started_ms - FB_CLOCK_SLACK_MS;
+    int64_t since = job->attempt_started_ms;
+    int64_t sent = pub_state_int(job, "sent_at", 0);
+    if (sent > 0 && sent < since)
+        since = sent;
+    since -= FB_CLOCK_SLACK_MS;
     int older = 0;
     size_t i;
     json_t *p;

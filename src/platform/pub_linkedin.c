@@ -59,7 +59,8 @@
 #define URL_MARGIN_MS   60000LL /* an upload URL this close to its expiry is not used */
 #define MAX_POLLS       60      /* video status polls per attempt (about half an hour) */
 #define MAX_RESTARTS    3       /* fresh uploads after an upload URL was refused, per attempt */
-#define FINDER_COUNT    10
+#define FINDER_COUNT    100 /* posts per finder page (LinkedIn's largest) */
+#define FINDER_PAGES    10  /* pages read at most before "cannot tell" */
 #define FIRST_POLL_MS   2000
 #define IMAGE_SETTLE_MS 2000 /* after the last image upload, before the post */
 
@@ -326,8 +327,10 @@ static pub_step finder_request(pub_job *job)
     char author[256], enc[800], path[1024];
     author_urn(job, author, sizeof author);
     plat_urlenc(author, enc, sizeof enc);
-    snprintf(path, sizeof path, "/rest/posts?author=%s&q=author&count=%d&sortBy=LAST_MODIFIED", enc,
-             FINDER_COUNT);
+    int64_t start = pub_state_int(job, "rc_start", 0);
+    snprintf(path, sizeof path,
+             "/rest/posts?author=%s&q=author&count=%d&start=%lld&sortBy=LAST_MODIFIED", enc,
+             FINDER_COUNT, (long long)start);
     return request_json(job, "GET", path, NULL);
 }
 
@@ -681,16 +684,28 @@ static pub_step create_post(pub_job *job)
     set_pending(job, "post", 0);
     request_json(job, "POST", "/rest/posts", b);
     job->req.create_step = 1;
+    /* when it went out: a later attempt that reconciles starts after it */
+    if (pub_state_int(job, "post_sent_at", 0) == 0)
+        pub_state_set_int(job, "post_sent_at", job->now_ms);
     return PUB_REQUEST;
 }
 
 /* The URN of our post among the finder's elements, or NULL. */
+/* Posts made before this are not ours: the first send of the create step, with clock slack;
+   without a record of it, a day back. */
+static int64_t reconcile_since(const pub_job *job)
+{
+    int64_t sent = pub_state_int(job, "post_sent_at", 0);
+    int64_t from = sent > 0 ? sent : job->attempt_started_ms - 24LL * 3600 * 1000;
+    return from - CLOCK_SLACK_MS;
+}
+
 static const char *find_ours(const pub_job *job, const json_t *elements)
 {
     char *want = little_text(job->text);
     const char *text = job->text != NULL ? job->text : "";
     const char *found = NULL;
-    int64_t since = job->attempt_started_ms - CLOCK_SLACK_MS;
+    int64_t since = reconcile_since(job);
     /* The media of our post, when the state knows them. */
     const json_t *images = json_object_get(job->state, "images");
     const char *video = jstr(json_object_get(job->state, "video"), "urn");
@@ -905,10 +920,34 @@ static pub_step reconcile(pub_job *job, const plat_response *last)
     char copy[128] = "";
     if (id != NULL)
         plat_copy_whole(copy, sizeof copy, id);
+    /* Not on this page: it is surely not there when the list ended or went past the time the
+       post was sent; otherwise read on (newest first) a few pages, then give up telling. */
+    size_t n = json_array_size(elements);
+    int64_t oldest = INT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(elements, i);
+        int64_t at = jint(e, "createdAt", jint(e, "publishedAt", INT64_MAX));
+        if (at < oldest)
+            oldest = at;
+    }
     json_decref(j);
-    if (copy[0] == '\0')
+    if (copy[0] != '\0') {
+        json_object_del(job->state, "rc_start");
+        return done(job, copy);
+    }
+    int64_t start = pub_state_int(job, "rc_start", 0);
+    if (n < FINDER_COUNT || oldest < reconcile_since(job)) {
+        json_object_del(job->state, "rc_start");
         return pub_done(job, "", "");
-    return done(job, copy);
+    }
+    if (start / FINDER_COUNT + 1 >= FINDER_PAGES) {
+        json_object_del(job->state, "rc_start");
+        return pub_fail(job, PERR_TRANSIENT, 0, "too_many_posts",
+                        "Looking for the post on LinkedIn: the account has posted too much since "
+                        "this post was sent to tell whether it went out");
+    }
+    pub_state_set_int(job, "rc_start", start + FINDER_COUNT);
+    return finder_request(job);
 }
 
 const pub_ops pub_linkedin = {"linkedin", publish, reconcile};

@@ -177,14 +177,14 @@ app_err store_job_release(db *d, int64_t target_id, const char *owner)
 }
 
 app_err store_job_progress(db *d, int64_t target_id, const char *owner, const char *state,
-                           const char *progress)
+                           const char *progress, int pending)
 {
-    db_param p[4] = {DB_T(state), DB_T(progress), DB_I(target_id), DB_T(owner)};
+    db_param p[5] = {DB_T(state), DB_T(progress), DB_I(pending), DB_I(target_id), DB_T(owner)};
     int64_t n = 0;
     app_err e = db_query(d,
-                         "UPDATE post_targets SET state = ?, progress = ? WHERE id = ? AND "
-                         "lease_owner = ?",
-                         p, 4, NULL, &n);
+                         "UPDATE post_targets SET state = ?, progress = ?, pending_create = ? "
+                         "WHERE id = ? AND lease_owner = ?",
+                         p, 5, NULL, &n);
     return e == APP_OK && n == 0 ? APP_ECONFLICT : e;
 }
 
@@ -205,20 +205,23 @@ app_err store_job_attempt_start(db *d, int64_t target_id, const char *owner, int
 
 app_err store_job_request_start(db *d, int64_t attempt_id, int64_t target_id, const char *owner,
                                 const char *method, const char *url, int create_step,
-                                const char *progress, int64_t now_ms, int64_t *request_id)
+                                int pending, const char *progress, int64_t now_ms,
+                                int64_t *request_id)
 {
     db_conn *c = db_acquire(d, 5000);
     if (c == NULL)
         return APP_EBUSY;
     db_rows *r = NULL;
     app_err e = db_begin(c, DB_WRITE);
-    if (e == APP_OK && create_step) {
-        db_param q[3] = {DB_T(progress), DB_I(target_id), DB_T(owner)};
+    if (e == APP_OK) {
+        /* the adapter's progress before every request, so that whatever happens next a later
+           attempt knows what was done (see jobs.h on pending) */
+        db_param q[4] = {DB_T(progress), DB_I(pending), DB_I(target_id), DB_T(owner)};
         int64_t n = 0;
         e = db_exec(c,
-                    "UPDATE post_targets SET pending_create = 1, progress = ? WHERE id = ? AND "
+                    "UPDATE post_targets SET progress = ?, pending_create = ? WHERE id = ? AND "
                     "lease_owner = ?",
-                    q, 3, NULL, &n);
+                    q, 4, NULL, &n);
         if (e == APP_OK && n == 0)
             e = APP_ECONFLICT; /* the lease is gone: do not send */
     }
@@ -237,28 +240,13 @@ app_err store_job_request_start(db *d, int64_t attempt_id, int64_t target_id, co
     return e;
 }
 
-app_err store_job_request_end(db *d, int64_t request_id, int64_t target_id, int create_step,
-                              int known_outcome, int status, const char *error, int64_t now_ms)
+app_err store_job_request_end(db *d, int64_t request_id, int status, const char *error,
+                              int64_t now_ms)
 {
-    db_conn *c = db_acquire(d, 5000);
-    if (c == NULL)
-        return APP_EBUSY;
-    app_err e = db_begin(c, DB_WRITE);
     db_param p[4] = {DB_I(now_ms), status > 0 ? DB_I(status) : DB_N, DB_T(error),
                      DB_I(request_id)};
-    if (e == APP_OK)
-        e = db_exec(c,
-                    "UPDATE publish_requests SET ended_at = ?, status = ?, error = ? WHERE id = ?",
+    return db_query(d, "UPDATE publish_requests SET ended_at = ?, status = ?, error = ? WHERE id = ?",
                     p, 4, NULL, NULL);
-    if (e == APP_OK && create_step && known_outcome) {
-        db_param q[1] = {DB_I(target_id)};
-        e = db_exec(c, "UPDATE post_targets SET pending_create = 0 WHERE id = ?", q, 1, NULL,
-                    NULL);
-    }
-    if (e == APP_OK)
-        e = db_commit(c);
-    db_release(c);
-    return e;
 }
 
 /* The post's state from its targets (on c, inside the caller's transaction). */
@@ -329,24 +317,30 @@ app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const cha
         }
         case JOB_RETRY:
         case JOB_RELEASED: {
-            db_param p[6] = {DB_I(end->retry_at),      DB_I(end->count_failure),
-                             DB_T(end->error_code),    DB_T(end->error_message),
-                             DB_I(now_ms),             DB_I(target_id)};
+            db_param p[9] = {DB_I(end->retry_at),   DB_I(end->count_failure),
+                             DB_T(end->error_code), DB_T(end->error_message),
+                             DB_I(now_ms),          DB_I(end->progress != NULL),
+                             DB_T(end->progress),   DB_I(end->pending),
+                             DB_I(target_id)};
             e = db_exec(c,
                         "UPDATE post_targets SET state = 'retry_wait', due_at = ?, failures = "
                         "failures + ?, error_code = ?, error_message = ?, updated_at = ?, "
+                        "progress = CASE WHEN ? = 1 THEN ? ELSE progress END, pending_create = ?, "
                         "lease_owner = NULL, lease_until = 0 WHERE id = ?",
-                        p, 6, NULL, &n);
+                        p, 9, NULL, &n);
             break;
         }
         case JOB_FAILED: {
-            db_param p[4] = {DB_T(end->error_code), DB_T(end->error_message), DB_I(now_ms),
+            db_param p[7] = {DB_T(end->error_code),      DB_T(end->error_message),
+                             DB_I(now_ms),               DB_I(end->progress != NULL),
+                             DB_T(end->progress),        DB_I(end->pending),
                              DB_I(target_id)};
             e = db_exec(c,
                         "UPDATE post_targets SET state = 'failed', failures = failures + 1, "
-                        "error_code = ?, error_message = ?, updated_at = ?, lease_owner = NULL, "
+                        "error_code = ?, error_message = ?, updated_at = ?, progress = CASE WHEN "
+                        "? = 1 THEN ? ELSE progress END, pending_create = ?, lease_owner = NULL, "
                         "lease_until = 0 WHERE id = ?",
-                        p, 4, NULL, &n);
+                        p, 7, NULL, &n);
             break;
         }
         }

@@ -55,30 +55,35 @@ app_err store_jobs_renew(db *d, const char *owner, const int64_t *ids, size_t n,
 /* Give up the lease on a target without an outcome (shutdown): it is due again at once. */
 app_err store_job_release(db *d, int64_t target_id, const char *owner);
 
-/* Save the adapter's progress (and state publishing or processing) while owner holds it. */
+/*
+ * Save the adapter's progress (and state publishing or processing) while
+ * owner holds it, with pending (see store_job_request_start).
+ */
 app_err store_job_progress(db *d, int64_t target_id, const char *owner, const char *state,
-                           const char *progress);
+                           const char *progress, int pending);
 
 /* Start an attempt: *attempt_id. */
 app_err store_job_attempt_start(db *d, int64_t target_id, const char *owner, int64_t now_ms,
                                 int64_t *attempt_id);
 
 /*
- * Record a request before it is sent (url without secrets).  For the create
- * step the target's progress is saved and pending_create set in the same
- * transaction: from here on, its outcome must be known before any retry.
+ * Record a request before it is sent (url without secrets), saving the
+ * adapter's progress and `pending` with it in one transaction.  pending (the
+ * target's pending_create) is 1 from the moment a create step is sent until
+ * the adapter's progress that took in its answer is saved (the next request,
+ * a wait, or the outcome): a worker that dies in between leaves the create
+ * step's outcome unknown, and the next one reconciles before anything else.
+ * So: 1 for a create step and for the requests of a reconciliation, else 0.
+ * APP_ECONFLICT when owner no longer holds the target (do not send).
  */
 app_err store_job_request_start(db *d, int64_t attempt_id, int64_t target_id, const char *owner,
                                 const char *method, const char *url, int create_step,
-                                const char *progress, int64_t now_ms, int64_t *request_id);
+                                int pending, const char *progress, int64_t now_ms,
+                                int64_t *request_id);
 
-/*
- * Record a request's outcome.  status 0 = no answer.  For a create step
- * with an answer (known_outcome) pending_create is cleared; without one it
- * stays set and the target is reconciled before anything else.
- */
-app_err store_job_request_end(db *d, int64_t request_id, int64_t target_id, int create_step,
-                              int known_outcome, int status, const char *error, int64_t now_ms);
+/* Record a request's answer (status 0 = none, error = what went wrong). */
+app_err store_job_request_end(db *d, int64_t request_id, int status, const char *error,
+                              int64_t now_ms);
 
 /* How an attempt ended. */
 typedef enum store_job_outcome {
@@ -94,6 +99,8 @@ typedef struct store_job_end {
     int64_t retry_at;
     int count_failure; /* the attempt failed (counts towards "recovered") */
     const char *error_kind, *error_code, *error_message;
+    const char *progress; /* retry, failed: the adapter's state to keep (NULL: leave it) */
+    int pending;          /* retry, failed: a create step's outcome is still unknown */
 } store_job_end;
 
 /*

@@ -1,7 +1,8 @@
 // Connect a social account through the simulator's consent (auto-approved), as a person would:
 //   const acc = await connectAccount(srv, owner, ws, 'x');
 // Platforms: facebook, instagram (Instagram Login), instagram_fb (through a Page), linkedin,
-// youtube, x.  Facebook and Instagram-through-a-Page take the first account offered.
+// youtube, x.  Facebook and Instagram-through-a-Page take the account offered at index pick
+// (default the first).
 // Returns the stored account ({id, platform, kind, remote_id, ...}).
 
 /** Follow the simulator's redirects back to our callback; returns the app URL we land on. */
@@ -18,7 +19,7 @@ async function authorize(srv, client, authorizeUrl) {
   return new URL(cb.headers.get('location'), srv.url);
 }
 
-export async function connectAccount(srv, client, ws, platform) {
+export async function connectAccount(srv, client, ws, platform, { pick = 0 } = {}) {
   const stored = platform === 'instagram_fb' ? 'instagram' : platform;
   const before = new Set(
     (await client.get(`/api/v1/workspaces/${ws}/accounts`)).json.items.filter((a) => a.platform === stored).map((a) => a.id),
@@ -29,8 +30,8 @@ export async function connectAccount(srv, client, ws, platform) {
   const pending = back.searchParams.get('pending');
   if (pending) {
     const offer = await client.get(`/api/v1/workspaces/${ws}/accounts/pending/${pending}`);
-    const pick = offer.json.accounts[0];
-    const r = await client.post(`/api/v1/workspaces/${ws}/accounts/pending/${pending}`, { remote_ids: [pick.remote_id] });
+    const chosen = offer.json.accounts[Math.min(pick, offer.json.accounts.length - 1)];
+    const r = await client.post(`/api/v1/workspaces/${ws}/accounts/pending/${pending}`, { remote_ids: [chosen.remote_id] });
     if (r.status !== 200) throw new Error(`choose ${platform}: ${r.status} ${r.text}`);
   } else if (back.searchParams.get('connected') !== '1') {
     throw new Error(`connect ${platform}: ${back}`);

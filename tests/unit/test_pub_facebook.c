@@ -514,8 +514,14 @@ static void test_video(void **state)
     assert_body_str(&job, "file_url", VLINK);
     assert_body_str(&job, "description", TEXT);
     assert_body_bool(&job, "published", 1);
-    assert_int_equal(step(&job, 200, "{\"id\":\"v1\"}"), PUB_REQUEST);
-    /* Status polls: right away, then 2 s, 5 s, 10 s ... */
+    assert_int_equal(step(&job, 200, "{\"id\":\"v1\"}"), PUB_WAIT);
+    /* The state (video id, polling) is stored by the wait: no second video after this. */
+    assert_true(job.wait_ms == 2000);
+    assert_string_equal(state_str(&job, "phase"), "poll");
+    assert_string_equal(state_str(&job, "video_id"), "v1");
+    assert_true(json_integer_value(json_object_get(job.state, "sent_at")) == NOW);
+    assert_int_equal(pub_facebook.publish(&job, NULL), PUB_REQUEST);
+    /* Status polls: then 2 s, 5 s, 10 s ... */
     static const int64_t waits[] = {2000, 5000, 10000, 20000, 30000, 30000};
     for (size_t i = 0; i < sizeof waits / sizeof waits[0]; i++) {
         assert_graph(&job, "GET", API "/v1", 0);
@@ -535,7 +541,8 @@ static void test_video(void **state)
     job.text = "";
     assert_int_equal(pub_facebook.publish(&job, NULL), PUB_REQUEST);
     assert_body_lacks(&job, "description");
-    assert_int_equal(step(&job, 200, "{\"id\":\"v1\"}"), PUB_REQUEST);
+    assert_int_equal(step(&job, 200, "{\"id\":\"v1\"}"), PUB_WAIT);
+    assert_int_equal(pub_facebook.publish(&job, NULL), PUB_REQUEST);
     assert_int_equal(step(&job, 200, STATUS("upload_complete")), PUB_DONE);
     assert_string_equal(job.remote_url, "https://www.facebook.com/v1");
     pub_job_free(&job);
@@ -547,7 +554,8 @@ static void test_video_failed(void **state)
     pub_job job;
     job_start(&job, "video", &video, 1);
     pub_facebook.publish(&job, NULL);
-    assert_int_equal(step(&job, 200, "{\"id\":\"v1\"}"), PUB_REQUEST);
+    assert_int_equal(step(&job, 200, "{\"id\":\"v1\"}"), PUB_WAIT);
+    assert_int_equal(pub_facebook.publish(&job, NULL), PUB_REQUEST);
     assert_int_equal(step(&job, 200,
                           "{\"id\":\"v1\",\"status\":{\"video_status\":\"error\","
                           "\"processing_phase\":{\"status\":\"error\",\"errors\":[{\"code\":6000,"
@@ -556,15 +564,28 @@ static void test_video_failed(void **state)
     assert_int_equal(job.err.kind, PERR_PERMANENT);
     assert_string_equal(job.err.code, "processing_failed");
     assert_non_null(strstr(job.err.message, "There was a problem uploading your video file"));
-    /* Nothing went out: another try starts over with a new video. */
+    /* A retry (a new attempt) finds the same video failed: it uploads anew, once. */
+    job.attempt_started_ms = NOW + 600000;
     assert_int_equal(pub_facebook.publish(&job, NULL), PUB_REQUEST);
+    assert_graph(&job, "GET", API "/v1", 0);
+    assert_int_equal(step(&job, 200, STATUS("error")), PUB_REQUEST);
     assert_graph(&job, "POST", API "/" PAGE "/videos", 1);
+    assert_null(state_str(&job, "video_id"));
+    assert_int_equal(step(&job, 200, "{\"id\":\"v2\"}"), PUB_WAIT);
+    assert_int_equal(pub_facebook.publish(&job, NULL), PUB_REQUEST);
+    assert_graph(&job, "GET", API "/v2", 0);
+    /* The new one failing too fails this attempt. */
+    assert_int_equal(step(&job, 200, STATUS("error")), PUB_FAIL);
+    assert_int_equal(job.err.kind, PERR_PERMANENT);
+    assert_string_equal(job.err.code, "processing_failed");
+    assert_non_null(strstr(job.err.message, "no reason given"));
     pub_job_free(&job);
 
     /* A status answer that cannot be read: transient, still polling. */
     job_start(&job, "video", &video, 1);
     pub_facebook.publish(&job, NULL);
-    assert_int_equal(step(&job, 200, "{\"id\":\"v1\"}"), PUB_REQUEST);
+    assert_int_equal(step(&job, 200, "{\"id\":\"v1\"}"), PUB_WAIT);
+    assert_int_equal(pub_facebook.publish(&job, NULL), PUB_REQUEST);
     assert_int_equal(step(&job, 200, "{\"id\":\"v1\"}"), PUB_FAIL);
     assert_int_equal(job.err.kind, PERR_TRANSIENT);
     assert_string_equal(state_str(&job, "phase"), "poll");
@@ -584,7 +605,8 @@ static void test_video_slow(void **state)
     pub_job job;
     job_start(&job, "video", &video, 1);
     pub_facebook.publish(&job, NULL);
-    assert_int_equal(step(&job, 200, "{\"id\":\"v1\"}"), PUB_REQUEST);
+    assert_int_equal(step(&job, 200, "{\"id\":\"v1\"}"), PUB_WAIT);
+    assert_int_equal(pub_facebook.publish(&job, NULL), PUB_REQUEST);
     int polls = 1;
     pub_step s;
     while ((s = step(&job, 200, STATUS("processing"))) == PUB_WAIT) {
@@ -635,8 +657,10 @@ static void test_reel(void **state)
     assert_body_str(&job, "video_id", "r1");
     assert_body_str(&job, "video_state", "PUBLISHED");
     assert_body_str(&job, "description", TEXT);
-    assert_int_equal(step(&job, 200, "{\"success\":true,\"post_id\":\"" PAGE "_r1\"}"),
-                     PUB_REQUEST);
+    assert_int_equal(step(&job, 200, "{\"success\":true,\"post_id\":\"" PAGE "_r1\"}"), PUB_WAIT);
+    assert_true(job.wait_ms == 2000);
+    assert_string_equal(state_str(&job, "phase"), "poll");
+    assert_int_equal(pub_facebook.publish(&job, NULL), PUB_REQUEST);
     assert_graph(&job, "GET", API "/r1", 0);
     assert_query(job.req.r.url, "fields", "status,permalink_url");
     assert_int_equal(step(&job, 200, STATUS("processing")), PUB_WAIT);
@@ -674,8 +698,9 @@ static void test_reel(void **state)
 
     /* A finish not confirmed. */
     job_start(&job, "reel", &video, 1);
-    job.state = json_pack("{s:s, s:s, s:s}", "phase", "reel_finish", "video_id", "r1", "upload_url",
-                          UPLOAD "/video-upload/v20.0/r1");
+    job.state =
+        json_pack("{s:s, s:s, s:s, s:I}", "phase", "reel_finish", "video_id", "r1", "upload_url",
+                  UPLOAD "/video-upload/v20.0/r1", "attempt", (json_int_t)STARTED);
     assert_int_equal(pub_facebook.publish(&job, NULL), PUB_REQUEST);
     assert_int_equal(step(&job, 200, "{\"success\":false}"), PUB_FAIL);
     assert_int_equal(job.err.kind, PERR_PERMANENT);
@@ -686,10 +711,10 @@ static void test_reel_long_link(void **state)
 {
     (void)state;
     /* A signed link too long for a header line: the bytes are streamed whole instead. */
-    static char link[700];
+    static char link[2400];
     memset(link, 0, sizeof link);
     snprintf(link, sizeof link, "https://media.test/m/4.mp4?sig=");
-    memset(link + strlen(link), 'Z', 600);
+    memset(link + strlen(link), 'Z', 2100);
     pub_media v = video;
     v.public_url = link;
     pub_job job;
@@ -751,23 +776,45 @@ static void test_reel_resume(void **state)
     assert_body_str(&job, "upload_phase", "start");
     pub_job_free(&job);
 
-    /* Finish in flight, reconcile found nothing: finish again on the same video. */
+    /* Finish in flight, reconcile (in this attempt) found nothing: finish again. */
     job_start(&job, "reel", &video, 1);
-    job.state = json_pack("{s:s, s:s, s:s}", "phase", "reel_finish", "video_id", "r1", "upload_url",
-                          UPLOAD "/video-upload/v20.0/r1");
+    job.state =
+        json_pack("{s:s, s:s, s:s, s:I}", "phase", "reel_finish", "video_id", "r1", "upload_url",
+                  UPLOAD "/video-upload/v20.0/r1", "attempt", (json_int_t)STARTED);
     assert_int_equal(pub_facebook.publish(&job, NULL), PUB_REQUEST);
     assert_graph(&job, "POST", API "/" PAGE "/video_reels", 1);
     assert_body_str(&job, "video_id", "r1");
-    /* Finish says the bytes never arrived (6000): transient, and the next try starts over. */
+    /* Finish says the bytes never arrived (6000): transient ... */
     char body[512];
     graph_error(body, sizeof body, 6000, 0,
                 "(#6000) There was a problem uploading your video file. Please try again.");
     assert_int_equal(step(&job, 400, body), PUB_FAIL);
     assert_int_equal(job.err.kind, PERR_TRANSIENT);
     assert_string_equal(job.err.code, "6000");
-    assert_null(state_str(&job, "video_id"));
+    /* ... and the next attempt asks the video first, sends the bytes again, then finishes. */
+    job.attempt_started_ms = NOW + 600000;
     assert_int_equal(pub_facebook.publish(&job, NULL), PUB_REQUEST);
+    assert_graph(&job, "GET", API "/r1", 0);
+    assert_query(job.req.r.url, "fields", "status");
+    assert_int_equal(
+        step(&job, 200, "{\"id\":\"r1\",\"status\":{\"video_status\":\"upload_pending\"}}"),
+        PUB_REQUEST);
+    assert_string_equal(job.req.r.url, UPLOAD "/video-upload/v20.0/r1");
+    assert_int_equal(step(&job, 200, "{\"success\":true}"), PUB_REQUEST);
+    assert_graph(&job, "POST", API "/" PAGE "/video_reels", 1);
+    assert_body_str(&job, "upload_phase", "finish");
+    pub_job_free(&job);
+
+    /* A container that failed (the check says error): a new one. */
+    job_start(&job, "reel", &video, 1);
+    job.state = json_pack("{s:s, s:s, s:s}", "phase", "reel_transfer", "video_id", "r1",
+                          "upload_url", UPLOAD "/video-upload/v20.0/r1");
+    assert_int_equal(pub_facebook.publish(&job, NULL), PUB_REQUEST);
+    assert_int_equal(step(&job, 200, "{\"id\":\"r1\",\"status\":{\"video_status\":\"error\"}}"),
+                     PUB_REQUEST);
+    assert_graph(&job, "POST", API "/" PAGE "/video_reels", 0);
     assert_body_str(&job, "upload_phase", "start");
+    assert_null(state_str(&job, "video_id"));
     pub_job_free(&job);
 
     /* Polling after finish, on a restarted worker: polls go on. */
@@ -1083,14 +1130,14 @@ static void test_bad_targets(void **state)
     assert_int_equal(job.err.kind, PERR_PERMANENT);
     pub_job_free(&job);
 
-    /* A token too long for a header line goes in the query. */
-    static char longtok[600];
+    /* A token too long for a header line (it would not fit in the query either). */
+    static char longtok[2100];
     memset(longtok, 'T', sizeof longtok - 1);
     job_start(&job, "post", NULL, 0);
     job.access_token = longtok;
-    assert_int_equal(pub_facebook.publish(&job, NULL), PUB_REQUEST);
-    assert_query(job.req.r.url, "access_token", longtok);
-    assert_false(has_header_named(&job.req, "Authorization"));
+    assert_int_equal(pub_facebook.publish(&job, NULL), PUB_FAIL);
+    assert_int_equal(job.err.kind, PERR_PERMANENT);
+    assert_string_equal(job.err.code, "token_too_long");
     pub_job_free(&job);
 }
 
@@ -1111,7 +1158,7 @@ static void test_reconcile(void **state)
     assert_int_equal(pub_facebook.reconcile(&job, NULL), PUB_REQUEST);
     assert_graph(&job, "GET", API "/" PAGE "/published_posts", 0);
     assert_query(job.req.r.url, "fields", "id,message,created_time,permalink_url");
-    assert_query(job.req.r.url, "limit", "25");
+    assert_query(job.req.r.url, "limit", "100");
     assert_null(query_arg(job.req.r.url, "after"));
     assert_int_equal(
         rc_step(
@@ -1136,6 +1183,18 @@ static void test_reconcile(void **state)
                      PUB_DONE);
     assert_string_equal(job.remote_id, "");
     assert_string_equal(job.remote_url, "");
+    pub_job_free(&job);
+
+    /* The create step went out in an earlier attempt (its worker died): look from then on. */
+    job_start(&job, "post", NULL, 0);
+    job.attempt_started_ms = NOW + 600000;
+    job.state = json_pack("{s:s, s:I}", "phase", "feed", "sent_at", (json_int_t)(NOW - 3000));
+    pub_facebook.reconcile(&job, NULL);
+    assert_int_equal(rc_step(&job, 200,
+                             "{\"data\":[" LIST_ITEM("P_4", "Fresh beans today \xe2\x98\x95",
+                                                     "2025-10-09T08:53:18+0000") "]}"),
+                     PUB_DONE);
+    assert_string_equal(job.remote_id, "P_4");
     pub_job_free(&job);
 
     /* An empty list: not there. */
@@ -1170,9 +1229,9 @@ static void test_reconcile(void **state)
     assert_int_equal(rc_step(&job, 200, page), PUB_REQUEST);
     assert_graph(&job, "GET", API "/" PAGE "/published_posts", 0);
     assert_query(job.req.r.url, "after", "CUR+1");
-    assert_query(job.req.r.url, "limit", "25");
-    assert_int_equal(rc_step(&job, 200, page), PUB_REQUEST);
-    assert_int_equal(rc_step(&job, 200, page), PUB_REQUEST);
+    assert_query(job.req.r.url, "limit", "100");
+    for (int i = 0; i < 8; i++) /* ten pages in all, then "cannot tell" */
+        assert_int_equal(rc_step(&job, 200, page), PUB_REQUEST);
     assert_int_equal(rc_step(&job, 200, page), PUB_FAIL);
     assert_int_equal(job.err.kind, PERR_TRANSIENT);
     pub_job_free(&job);
@@ -1233,8 +1292,13 @@ static void test_reconcile_reel(void **state)
                              "\"ready\",\"publishing_phase\":{\"status\":\"not_started\"}}}"),
                      PUB_DONE);
     assert_string_equal(job.remote_id, "");
-    /* Then publish sends finish again on the same video. */
+    /* Then publish (a new attempt after a dead worker) checks the video and finishes it. */
     assert_int_equal(pub_facebook.publish(&job, NULL), PUB_REQUEST);
+    assert_graph(&job, "GET", API "/r1", 0);
+    assert_int_equal(step(&job, 200,
+                          "{\"id\":\"r1\",\"status\":{\"video_status\":\"processing\","
+                          "\"uploading_phase\":{\"status\":\"complete\"}}}"),
+                     PUB_REQUEST);
     assert_graph(&job, "POST", API "/" PAGE "/video_reels", 1);
     pub_job_free(&job);
 

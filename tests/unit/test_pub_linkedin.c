@@ -282,7 +282,7 @@ static void test_post_id_from_body_and_lookup(void **state)
     r = resp(201, "");
     assert_int_equal(pub_linkedin.publish(&job, &r), PUB_REQUEST);
     assert_rest(&job.req, "GET",
-                API "/rest/posts?author=" AUTHOR_Q "&q=author&count=10&sortBy=LAST_MODIFIED");
+                API "/rest/posts?author=" AUTHOR_Q "&q=author&count=100&start=0&sortBy=LAST_MODIFIED");
     assert_int_equal(job.req.create_step, 0);
     /* The lookup failed for now: the next attempt looks again instead of posting. */
     r = resp(503, "{\"status\":503,\"message\":\"Service Unavailable\"}");
@@ -861,7 +861,7 @@ static void test_bad_input(void **state)
 
 /* ================= reconcile ================= */
 
-#define FINDER API "/rest/posts?author=" AUTHOR_Q "&q=author&count=10&sortBy=LAST_MODIFIED"
+#define FINDER API "/rest/posts?author=" AUTHOR_Q "&q=author&count=100&start=0&sortBy=LAST_MODIFIED"
 
 static pub_step reconcile_with(pub_job *job, int status, const char *body)
 {
@@ -892,9 +892,9 @@ static void test_reconcile(void **state)
     assert_string_equal(pub_state_str(&job, "post"), "urn:li:share:2");
     pub_job_free(&job);
 
-    /* Only posts at or after the attempt (less a minute) count. */
+    /* Only posts made at or after the create step was first sent (less a minute) count. */
     job_start(&job, "text", "Launch (today)", NULL, NULL, 0);
-    job.attempt_started_ms = NOW + 120000;
+    pub_state_set_int(&job, "post_sent_at", NOW + 120000);
     assert_int_equal(reconcile_with(&job, 200, list), PUB_DONE);
     assert_string_equal(job.remote_id, "");
     pub_job_free(&job);
