@@ -109,7 +109,7 @@ static const route table[] = {
      api_target_retry, PERM_WS_PUBLISH, KiB(1), ROUTE_JSON},
     {"POST", "/api/v1/workspaces/{id}/posts/{post_id}/targets/{target_id}/cancel",
      api_target_cancel, PERM_WS_PUBLISH, KiB(1), ROUTE_JSON},
-    {"GET", "/api/v1/admin/engine", api_admin_engine, PERM_PUBLIC, 0, 0},
+    {"GET", "/api/v1/admin/engine", api_admin_engine, PERM_PUBLIC, 0, ROUTE_OWN_AUTH},
     {"GET", "/api/v1/workspaces/{id}/calendar", api_calendar, PERM_WS_READ, 0, 0},
     {"GET", "/api/v1/workspaces/{id}/campaigns", api_campaigns_list, PERM_WS_READ, 0, 0},
     {"POST", "/api/v1/workspaces/{id}/campaigns", api_campaigns_create, PERM_WS_PUBLISH, KiB(8),

@@ -128,6 +128,8 @@ static int authenticate(http_req *req)
 int guard_check(http_req *req)
 {
     const route *r = req->match.route;
+    if (r->perm == PERM_PUBLIC && (r->flags & ROUTE_OWN_AUTH))
+        return 0;
     if (authenticate(req) != 0)
         return -1;
     if (r->perm == PERM_PUBLIC)

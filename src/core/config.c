@@ -61,7 +61,7 @@ static const cfg_def settings[] = {
     {"engine-inflight", "P2S_ENGINE_INFLIGHT", CFG_INT, "256", 1, 100000, S(engine_inflight), 1,
      "Targets one worker publishes at once"},
     {"engine-per-account", "P2S_ENGINE_PER_ACCOUNT", CFG_INT, "4", 1, 1000, S(engine_per_account),
-     1, "Requests in flight at once for one connected account"},
+     1, "Requests in flight at once for one connected account, per worker"},
     {"engine-per-platform", "P2S_ENGINE_PER_PLATFORM", CFG_INT, "128", 1, 100000,
      S(engine_per_platform), 1, "Requests in flight at once to one platform, per worker"},
     {"engine-lease", "P2S_ENGINE_LEASE", CFG_INT, "60", 5, 3600, S(engine_lease_s), 1,

@@ -276,7 +276,8 @@ static void finish_error(engine *e, ejob *j)
         end.retry_at = pe->retry_at_ms > now ? pe->retry_at_ms : now + 60000;
         break;
     case PERR_TRANSIENT:
-        if (j->sj.attempts >= e->a->cfg->engine_max_attempts) {
+        /* failed attempts count; rate-limit waits and reclaimed leases do not */
+        if (j->sj.failures + 1 >= e->a->cfg->engine_max_attempts) {
             end.outcome = JOB_FAILED;
             break;
         }
@@ -284,7 +285,7 @@ static void finish_error(engine *e, ejob *j)
         end.count_failure = 1;
         {
             int64_t s = BACKOFF_MIN_S;
-            for (int i = 1; i < j->sj.attempts && s < BACKOFF_MAX_S; i++)
+            for (int i = 0; i < j->sj.failures && s < BACKOFF_MAX_S; i++)
                 s *= 2;
             if (s > BACKOFF_MAX_S)
                 s = BACKOFF_MAX_S;
@@ -842,11 +843,16 @@ static void drain_refreshes(engine *e)
     pthread_mutex_unlock(&e->mu);
     for (size_t i = 0; i < n; i++) {
         ejob *j = done[i];
-        if (j->refresh_ok) {
+        if (j->refresh_ok == 1) {
             count(e, &e->refreshes);
             j->phase = EJ_READY; /* the adapter resumes from its state with the new token */
-        } else {
+        } else if (j->refresh_ok == 0) {
+            /* the platform refused: acct_refresh marked the account needs_reconnect */
             err_set(&j->pj.err, PERR_REVOKED, 401, "reconnect", j->refresh_err);
+            finish_error(e, j);
+        } else {
+            /* the refresh could not be done now (network, platform, busy): try later */
+            err_set(&j->pj.err, PERR_TRANSIENT, 0, "refresh", j->refresh_err);
             finish_error(e, j);
         }
     }
@@ -866,14 +872,20 @@ static void *refresh_main(void *arg)
         int refreshed = 0;
         char err[200] = "", status[24];
         app_err r = acct_refresh(e->a, j->sj.account_id, 1, &refreshed, err, sizeof err);
-        if (r == APP_OK)
-            r = acct_access_token(e->a, j->sj.account_id, j->token, sizeof j->token, status,
-                                  sizeof status);
-        j->refresh_ok = r == APP_OK;
-        snprintf(j->refresh_err, sizeof j->refresh_err,
-                 "the platform no longer accepts this account's access and it could not be "
-                 "renewed%s%s; reconnect the account",
-                 err[0] ? ": " : "", err);
+        app_err t = acct_access_token(e->a, j->sj.account_id, j->token, sizeof j->token, status,
+                                      sizeof status);
+        /* 1 renewed; 0 refused for good (the account now needs reconnecting); -1 not now */
+        j->refresh_ok = r == APP_OK && t == APP_OK ? 1 : t == APP_EPERM ? 0 : -1;
+        if (j->refresh_ok == 0)
+            snprintf(j->refresh_err, sizeof j->refresh_err,
+                     "the platform no longer accepts this account's access and it could not be "
+                     "renewed%s%s; reconnect the account",
+                     err[0] ? ": " : "", err);
+        else
+            snprintf(j->refresh_err, sizeof j->refresh_err,
+                     "the account's access expired and could not be renewed just now%s%s; "
+                     "trying again later",
+                     err[0] ? ": " : "", err);
         pthread_mutex_lock(&e->mu);
         if (e->ndone < e->cap)
             e->refresh_done[e->ndone++] = j;

@@ -24,8 +24,10 @@ typedef void (*http_handler)(http_req *req);
 enum {
     ROUTE_JSON = 1 << 0,    /* the body, if any, must be a JSON object (application/json) */
     ROUTE_BROWSER = 1 << 1, /* besides the permission, needs a browser session, not an API key */
-    ROUTE_STREAM = 1 << 2   /* the body is streamed to a staging file (uploads); the guard runs
+    ROUTE_STREAM = 1 << 2,  /* the body is streamed to a staging file (uploads); the guard runs
                                before any of it is read; max_body 0 = P2S_MEDIA_MAX_MB */
+    ROUTE_OWN_AUTH = 1 << 3 /* a public route whose handler checks its own credentials (an
+                               operator token): the guard leaves Authorization alone */
 };
 
 typedef struct route {

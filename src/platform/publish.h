@@ -16,7 +16,8 @@
  *
  * Progress lives in job.state, a JSON object the adapter owns (phase,
  * container ids, media ids, upload URL, bytes sent ...).  The executor
- * stores it after every step, so a restarted worker hands the same object
+ * stores it before every request, at every wait and with every outcome, so
+ * a restarted worker hands the same object
  * back and the adapter goes on from there (a long upload resumes instead of
  * starting over).  Everything an adapter needs to continue must be in it.
  *

@@ -64,6 +64,23 @@ app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease
     db_rows_free(r);
     r = NULL;
     if (e == APP_OK && count > 0) {
+        /* attempts a dead or stopped worker left open end here */
+        char *sql2 = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&sql2, &len);
+        if (f == NULL)
+            e = APP_ENOMEM;
+        else {
+            fprintf(f,
+                    "UPDATE publish_attempts SET ended_at = %lld, outcome = 'interrupted' WHERE "
+                    "ended_at IS NULL AND target_id IN (%s)",
+                    (long long)now_ms, list);
+            fclose(f);
+            e = db_exec(c, sql2, ids, count, NULL, NULL);
+            free(sql2);
+        }
+    }
+    if (e == APP_OK && count > 0) {
         char *sql2 = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&sql2, &len);
@@ -256,20 +273,24 @@ static app_err summarise_post(db_conn *c, int64_t post_id, int64_t now_ms, char 
     db_rows *r = NULL;
     db_param p[1] = {DB_I(post_id)};
     app_err e = db_exec(c,
-                        "SELECT SUM(CASE WHEN state IN " ACTIVE_SQL " THEN 1 ELSE 0 END), "
-                        "SUM(CASE WHEN state = 'published' THEN 1 ELSE 0 END), SUM(CASE WHEN "
-                        "state = 'failed' THEN 1 ELSE 0 END) FROM post_targets WHERE post_id = ?",
+                        "SELECT SUM(CASE WHEN state IN ('publishing', 'processing', 'retry_wait', "
+                        "'unknown') THEN 1 ELSE 0 END), SUM(CASE WHEN state = 'scheduled' THEN 1 "
+                        "ELSE 0 END), SUM(CASE WHEN state = 'published' THEN 1 ELSE 0 END), "
+                        "SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) FROM post_targets "
+                        "WHERE post_id = ?",
                         p, 1, &r, NULL);
     if (e != APP_OK)
         return e;
-    int64_t active = db_rows_int(r, 0, 0, 0), done = db_rows_int(r, 0, 1, 0),
-            failed = db_rows_int(r, 0, 2, 0);
+    int64_t busy = db_rows_int(r, 0, 0, 0), waiting = db_rows_int(r, 0, 1, 0),
+            done = db_rows_int(r, 0, 2, 0), failed = db_rows_int(r, 0, 3, 0);
     db_rows_free(r);
-    const char *state = active > 0                ? "publishing"
-                        : done > 0 && failed == 0 ? "published"
-                        : done > 0                ? "partially_published"
-                        : failed > 0              ? "failed"
-                                                  : "draft"; /* every target was cancelled */
+    /* on its way while any target is; still only scheduled when nothing has started */
+    const char *state = busy > 0 || (waiting > 0 && done + failed > 0) ? "publishing"
+                        : waiting > 0                                  ? "scheduled"
+                        : done > 0 && failed == 0                      ? "published"
+                        : done > 0                                     ? "partially_published"
+                        : failed > 0                                   ? "failed"
+                                                                       : "draft";
     snprintf(out, outlen, "%s", state);
     db_param q[3] = {DB_T(state), DB_I(now_ms), DB_I(post_id)};
     return db_exec(c,
@@ -283,7 +304,7 @@ app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const cha
                          const store_job_end *end, int64_t now_ms, int *recovered,
                          char *post_state, size_t post_state_len)
 {
-    static const char *const outcome_names[] = {"", "published", "retry", "failed", "released"};
+    static const char *const outcome_names[] = {"", "published", "retry", "failed"};
     *recovered = 0;
     db_conn *c = db_acquire(d, 5000);
     if (c == NULL)
@@ -315,8 +336,7 @@ app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const cha
                         p, 7, NULL, &n);
             break;
         }
-        case JOB_RETRY:
-        case JOB_RELEASED: {
+        case JOB_RETRY: {
             db_param p[9] = {DB_I(end->retry_at),   DB_I(end->count_failure),
                              DB_T(end->error_code), DB_T(end->error_message),
                              DB_I(now_ms),          DB_I(end->progress != NULL),
@@ -391,13 +411,14 @@ app_err store_jobs_stats(db *d, int64_t now_ms, json_t **out)
     app_err e = db_query(
         d,
         "SELECT SUM(CASE WHEN state IN ('scheduled', 'retry_wait') AND due_at <= ? THEN 1 ELSE 0 "
-        "END), SUM(CASE WHEN state IN ('scheduled', 'retry_wait') AND due_at <= ? THEN 1 ELSE 0 "
+        "END), SUM(CASE WHEN (state IN ('scheduled', 'retry_wait') AND due_at <= ?) OR (state IN "
+        "('publishing', 'processing', 'unknown') AND lease_until < ?) THEN 1 ELSE 0 "
         "END), SUM(CASE WHEN state IN ('publishing', 'processing', 'unknown') AND lease_until > "
         "? THEN 1 ELSE 0 END), SUM(CASE WHEN state = 'published' THEN 1 ELSE 0 END), SUM(CASE "
         "WHEN state = 'failed' THEN 1 ELSE 0 END), SUM(CASE WHEN state = 'retry_wait' THEN 1 "
         "ELSE 0 END), SUM(CASE WHEN state = 'published' AND published_at >= ? THEN 1 ELSE 0 END) "
         "FROM post_targets",
-        p, 4, &r, NULL);
+        (db_param[]){p[0], p[1], p[1], p[2], p[3]}, 5, &r, NULL);
     int64_t retries = 0, last = 0;
     if (e == APP_OK) {
         db_rows *a = NULL;
@@ -486,8 +507,9 @@ static app_err target_move(db *d, int64_t ws, int64_t post_id, int64_t target_id
         if (e == APP_OK) {
             db_param w[2] = {DB_I(now_ms), DB_I(post_id)};
             e = db_exec(c,
-                        "UPDATE posts SET state = 'draft', scheduled_at = NULL, updated_at = ?, "
-                        "version = version + 1 WHERE id = ?",
+                        "UPDATE posts SET state = 'draft', schedule_mode = 'none', scheduled_at = "
+                        "NULL, queue_account_id = NULL, updated_at = ?, version = version + 1 "
+                        "WHERE id = ?",
                         w, 2, NULL, NULL);
         }
     }
@@ -516,8 +538,10 @@ app_err store_target_retry(db *d, int64_t workspace_id, int64_t post_id, int64_t
 app_err store_target_cancel(db *d, int64_t workspace_id, int64_t post_id, int64_t target_id,
                             int64_t now_ms, int64_t user_id)
 {
-    return target_move(d, workspace_id, post_id, target_id, "('scheduled', 'retry_wait')",
-                       "cancelled", now_ms, user_id, "post.target_cancelled");
+    /* not while an earlier send's outcome is unknown: the post may be out already */
+    return target_move(d, workspace_id, post_id, target_id,
+                       "('scheduled', 'retry_wait') AND pending_create = 0", "cancelled", now_ms,
+                       user_id, "post.target_cancelled");
 }
 
 app_err store_post_attempts(db *d, int64_t workspace_id, int64_t post_id, json_t **out)

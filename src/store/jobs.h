@@ -89,8 +89,7 @@ app_err store_job_request_end(db *d, int64_t request_id, int status, const char 
 typedef enum store_job_outcome {
     JOB_PUBLISHED = 1, /* remote_id, remote_url (warning may be set) */
     JOB_RETRY,         /* due again at retry_at (transient error, rate limit) */
-    JOB_FAILED,        /* for good (permanent, retries used up, reconnect needed) */
-    JOB_RELEASED       /* nothing happened (shutdown before a step): due again at once */
+    JOB_FAILED         /* for good (permanent, retries used up, reconnect needed) */
 } store_job_outcome;
 
 typedef struct store_job_end {
@@ -139,7 +138,7 @@ app_err store_target_retry(db *d, int64_t workspace_id, int64_t post_id, int64_t
 app_err store_target_cancel(db *d, int64_t workspace_id, int64_t post_id, int64_t target_id,
                             int64_t now_ms, int64_t user_id);
 
-/* The attempt log of a post's targets: [{target_id, attempts:[{..., requests:[...]}]}]. */
+/* The attempt log of a post's targets, oldest first: [{id, target_id, ..., requests:[...]}]. */
 app_err store_post_attempts(db *d, int64_t workspace_id, int64_t post_id, json_t **out);
 
 #endif

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, ROOT } from '../lib/harness.mjs';
+import { startServer, request, sql, ROOT } from '../lib/harness.mjs';
 import { Client, signup, createWorkspace, addMember, makeTeam, ROLES, PASSWORD } from '../lib/api.mjs';
 import { seedAccount, dayFromNow } from '../lib/posts.mjs';
 
@@ -71,6 +71,12 @@ const NEEDS = {
   'POST /api/v1/workspaces/{id}/posts/{post_id}/request-changes': 'editor',
   'POST /api/v1/workspaces/{id}/posts/{post_id}/schedule': 'editor',
   'POST /api/v1/workspaces/{id}/posts/{post_id}/cancel': 'editor',
+  'GET /api/v1/workspaces/{id}/posts/{post_id}/attempts': 'viewer',
+  'POST /api/v1/workspaces/{id}/posts/{post_id}/targets/{target_id}/retry': 'editor',
+  'POST /api/v1/workspaces/{id}/posts/{post_id}/targets/{target_id}/cancel': 'editor',
+  // Its own bearer token (P2S_METRICS_TOKEN), unset on this server: 404 for everyone, which the
+  // matrix counts as let through; the token itself is tested below on a server that has one.
+  'GET /api/v1/admin/engine': 'public',
   'GET /api/v1/workspaces/{id}/calendar': 'viewer',
   'GET /api/v1/workspaces/{id}/campaigns': 'viewer',
   'POST /api/v1/workspaces/{id}/campaigns': 'editor',
@@ -99,6 +105,10 @@ const SUCCESS = {
   'POST /api/v1/workspaces/{id}/posts/{post_id}/request-changes': 200,
   'POST /api/v1/workspaces/{id}/posts/{post_id}/schedule': 200,
   'POST /api/v1/workspaces/{id}/posts/{post_id}/cancel': 200,
+  'GET /api/v1/workspaces/{id}/posts/{post_id}/attempts': 200,
+  'POST /api/v1/workspaces/{id}/posts/{post_id}/targets/{target_id}/retry': 200,
+  'POST /api/v1/workspaces/{id}/posts/{post_id}/targets/{target_id}/cancel': 200,
+  'GET /api/v1/admin/engine': 404,
   'GET /api/v1/workspaces/{id}/calendar': 200,
   'GET /api/v1/workspaces/{id}/campaigns': 200,
   'POST /api/v1/workspaces/{id}/campaigns': 201,
@@ -189,6 +199,24 @@ async function newPost(author, extra = {}) {
   const r = await author.post(`/api/v1/workspaces/${team.ws}/posts`, postBody(extra));
   assert.equal(r.status, 201, r.text);
   return r.json.post.id;
+}
+
+/**
+ * A post scheduled a week ahead with its one target; returns [post id, target id].  failed: the
+ * target (and the post) as the publishing engine leaves them when it gives up (this server runs
+ * no worker, so the store is written directly).
+ */
+async function scheduledTarget({ failed = false } = {}) {
+  const r = await team.by.owner.post(`/api/v1/workspaces/${team.ws}/posts`, postBody({ action: 'schedule', schedule: future() }));
+  assert.equal(r.status, 201, r.text);
+  const post = r.json.post;
+  assert.equal(post.state, 'scheduled', r.text);
+  const target = post.targets[0].id;
+  if (failed) {
+    sql(srv, `UPDATE post_targets SET state = 'failed', attempts = 1, failures = 1, error_code = 'matrix', error_message = 'Refused by the matrix' WHERE id = ${target}`);
+    sql(srv, `UPDATE posts SET state = 'failed' WHERE id = ${post.id}`);
+  }
+  return [post.id, target];
 }
 
 /** A time a week ahead, as wall time in the workspace's zone. */
@@ -313,6 +341,17 @@ async function prepare(route, caller) {
       return [`/api/v1/workspaces/${ws}/posts/${await newPost(owner)}/schedule`, { schedule: future() }];
     case 'POST /api/v1/workspaces/{id}/posts/{post_id}/cancel':
       return [`/api/v1/workspaces/${ws}/posts/${await newPost(owner, { action: 'schedule', schedule: future() })}/cancel`, {}];
+    case 'GET /api/v1/workspaces/{id}/posts/{post_id}/attempts':
+      return [`/api/v1/workspaces/${ws}/posts/${seeded.post}/attempts`];
+    // Publishing: a fresh target for every call, failed for a retry, waiting for a cancel.
+    case 'POST /api/v1/workspaces/{id}/posts/{post_id}/targets/{target_id}/retry': {
+      const [post, target] = await scheduledTarget({ failed: true });
+      return [`/api/v1/workspaces/${ws}/posts/${post}/targets/${target}/retry`, {}];
+    }
+    case 'POST /api/v1/workspaces/{id}/posts/{post_id}/targets/{target_id}/cancel': {
+      const [post, target] = await scheduledTarget();
+      return [`/api/v1/workspaces/${ws}/posts/${post}/targets/${target}/cancel`, {}];
+    }
     case 'GET /api/v1/workspaces/{id}/calendar':
       return [`/api/v1/workspaces/${ws}/calendar?from=${dayFromNow(0)}&to=${dayFromNow(31)}`];
     case 'POST /api/v1/workspaces/{id}/campaigns':
@@ -404,6 +443,32 @@ describe('permission table', () => {
     assert.equal(outcome(r), expected('owner', { kind: 'owner+key', role: 'owner', viaKey: true }, { browser: true }));
     assert.equal(r.json.error.code, 'session_required');
     assert.equal((await fresh.by.owner.get(`/api/v1/workspaces/${fresh.ws}`)).status, 200);
+  });
+
+  test('GET /api/v1/admin/engine takes the metrics token, and only it', async () => {
+    const token = 'matrix-metrics-token-0123456789';
+    const metrics = await startServer({ args: ['--no-worker'], env: { P2S_METRICS_TOKEN: token } });
+    try {
+      const call = (headers) => request(metrics, 'GET', '/api/v1/admin/engine', { headers });
+      for (const headers of [{}, { Authorization: `Bearer ${token}x` }, { Authorization: token }, { Authorization: `Basic ${token}` }]) {
+        const r = await call(headers);
+        assert.equal(r.status, 401, `${JSON.stringify(headers)}: ${r.status} ${r.text}`);
+        assert.equal(r.json.error.code, 'unauthenticated');
+      }
+      const r = await call({ Authorization: `Bearer ${token}` });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(typeof r.json.store.due, 'number', r.text);
+      assert.equal(typeof r.json.store.lateness_ms.count, 'number', r.text);
+      assert.equal(r.json.this_worker, null, 'no worker runs in this process');
+      assert.equal('last_attempt_ms' in r.json.store, false, r.text);
+      // a person's API key is not the metrics token
+      const person = await signup(metrics);
+      const k = await person.post('/api/v1/me/api-keys', { name: 'not metrics', workspace_ids: [] });
+      assert.equal(k.status, 201, k.text);
+      assert.equal((await call({ Authorization: `Bearer ${k.json.key}` })).status, 401);
+    } finally {
+      await metrics.stop();
+    }
   });
 
   test('POST /api/v1/auth/logout: sessions only', async () => {
