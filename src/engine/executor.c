@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "engine/engine.h"
+#include "engine/transfer.h"
 #include "accounts/accounts.h"
 #include "core/clock.h"
 #include "media/links.h"
@@ -20,41 +21,11 @@
 #include <string.h>
 #include <strings.h>
 
-#define RESPONSE_MAX   (8 * 1024 * 1024) /* answers bigger than this are cut */
-#define POLL_MAX_MS    1000              /* look at the store at least this often */
-#define CLAIM_EVERY_MS 1000              /* ... for targets other processes scheduled */
+#define POLL_MAX_MS    1000 /* look at the store at least this often */
+#define CLAIM_EVERY_MS 1000 /* ... for targets other processes scheduled */
 #define BACKOFF_MIN_S  30
 #define BACKOFF_MAX_S  3600
 #define LINK_TTL_S     (24 * 3600) /* public media links handed to platforms */
-
-typedef struct buf {
-    char *p;
-    size_t len, cap;
-} buf;
-
-static int buf_add(buf *b, const void *data, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL)
-            return -1;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static void buf_free(buf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
 
 typedef enum ej_phase {
     EJ_READY = 1, /* step the adapter next loop */
@@ -82,12 +53,7 @@ typedef struct ejob {
     ej_phase phase;
     int64_t wake_at;
     int platform_slot; /* index in the platform table, -1 none */
-    CURL *easy;
-    struct curl_slist *hdrs;
-    curl_mime *mime;
-    media_reader *reader;
-    int64_t to_send; /* bytes of the streamed range still to send */
-    buf body, heads;
+    transfer xf;       /* the request in flight */
     int refresh_ok;
     char refresh_err[512];
 } ejob;
@@ -110,8 +76,8 @@ struct engine {
     size_t nqueue, ndone, cap;
     int platform_busy[NPLAT];
     /* counters */
-    int64_t claimed, published, failed, retries, reconciled_found, reconciled_missing,
-        refreshes, requests, recovered;
+    int64_t claimed, published, failed, retries, reconciled_found, reconciled_missing, refreshes,
+        requests, recovered;
     int64_t stop_deadline;
 };
 
@@ -175,20 +141,9 @@ static void count(engine *e, int64_t *field)
 
 static void job_free_transfer(engine *e, ejob *j)
 {
-    if (j->easy != NULL) {
-        curl_multi_remove_handle(e->multi, j->easy);
-        curl_easy_cleanup(j->easy);
-        j->easy = NULL;
-    }
-    curl_slist_free_all(j->hdrs);
-    j->hdrs = NULL;
-    curl_mime_free(j->mime);
-    j->mime = NULL;
-    if (j->reader != NULL)
-        media_reader_close(j->reader);
-    j->reader = NULL;
-    buf_free(&j->body);
-    buf_free(&j->heads);
+    if (j->xf.easy != NULL)
+        curl_multi_remove_handle(e->multi, j->xf.easy);
+    transfer_clear(&j->xf);
     if (j->platform_slot >= 0) {
         e->platform_busy[j->platform_slot]--;
         j->platform_slot = -1;
@@ -359,12 +314,13 @@ static int job_prepare(engine *e, ejob *j)
     int64_t extra[96];
     size_t nextra = 0, k;
     json_t *part;
-    json_array_foreach (json_object_get(j->options, "thread"), k, part) {
+    json_array_foreach(json_object_get(j->options, "thread"), k, part)
+    {
         size_t m;
         json_t *id;
-        json_array_foreach (json_object_get(part, "media"), m, id)
-            if (nextra < 96 && json_integer_value(id) > 0)
-                extra[nextra++] = json_integer_value(id);
+        json_array_foreach(json_object_get(part, "media"), m,
+                           id) if (nextra < 96 && json_integer_value(id) > 0) extra[nextra++] =
+            json_integer_value(id);
     }
     err = store_job_media(a->db, j->sj.workspace_id, j->sj.post_id, extra, nextra, &j->mrows);
     if (err != APP_OK) {
@@ -400,8 +356,8 @@ static int job_prepare(engine *e, ejob *j)
         m->duration_ms = db_rows_int(r, row, 7, 0);
         m->animated = db_rows_int(r, row, 8, 0) != 0;
         m->alt_text = db_rows_text(r, row, 9) != NULL ? db_rows_text(r, row, 9) : "";
-        media_public_link(a->keys, a->cfg->public_url, j->sj.workspace_id, m->id, exp,
-                          j->links[i], sizeof j->links[i]);
+        media_public_link(a->keys, a->cfg->public_url, j->sj.workspace_id, m->id, exp, j->links[i],
+                          sizeof j->links[i]);
         m->public_url = j->links[i];
         if (db_rows_int(r, row, 11, -1) >= 0)
             j->nmed++;
@@ -433,156 +389,22 @@ static int job_prepare(engine *e, ejob *j)
 
 /* ---- transfers ---- */
 
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-    ejob *j = ud;
-    size_t len = size * n;
-    if (j->body.len + len > RESPONSE_MAX)
-        return len; /* cut: keep reading, stop storing */
-    return buf_add(&j->body, p, len) == 0 ? len : 0;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-    ejob *j = ud;
-    size_t len = size * n;
-    if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
-        buf_free(&j->heads); /* a new response (after 100 Continue or a redirect) */
-        return len;
-    }
-    size_t t = len;
-    while (t > 0 && (p[t - 1] == '\r' || p[t - 1] == '\n'))
-        t--;
-    if (t == 0 || j->heads.len + t > 65536)
-        return len;
-    if (buf_add(&j->heads, p, t) != 0 || buf_add(&j->heads, "", 1) != 0)
-        return 0;
-    return len;
-}
-
-/* Header lookup over the NUL-separated "Name: value" lines kept for the answer. */
-static const char *resp_header(const plat_response *r, const char *name)
-{
-    const buf *h = r->_ctx;
-    size_t nl = strlen(name);
-    for (size_t o = 0; h != NULL && h->p != NULL && o < h->len;) {
-        const char *line = h->p + o;
-        size_t ll = strlen(line);
-        if (ll > nl && line[nl] == ':' && strncasecmp(line, name, nl) == 0) {
-            const char *v = line + nl + 1;
-            while (*v == ' ' || *v == '\t')
-                v++;
-            return v;
-        }
-        o += ll + 1;
-    }
-    return NULL;
-}
-
-static size_t on_read(char *out, size_t size, size_t n, void *ud)
-{
-    ejob *j = ud;
-    size_t want = size * n;
-    if ((int64_t)want > j->to_send)
-        want = (size_t)j->to_send;
-    if (want == 0 || j->reader == NULL)
-        return 0;
-    ssize_t got = media_reader_read(j->reader, out, want);
-    if (got < 0)
-        return CURL_READFUNC_ABORT;
-    j->to_send -= got;
-    return (size_t)got;
-}
-
-static const pub_media *range_media(const ejob *j, const pub_range *r)
-{
-    if (r->media < 0 || (size_t)r->media >= j->nlib)
-        return NULL;
-    return &j->lib[r->media]; /* the post's media are the first items of the library */
-}
-
-/* Build and start the transfer for j->pj.req.  0, or -1 (the job's error is set). */
+/* Start the transfer for j->pj.req.  0, or -1 (the job's error is set). */
 static int start_transfer(engine *e, ejob *j)
 {
     const pub_request *q = &j->pj.req;
-    CURL *c = curl_easy_init();
-    if (c == NULL)
+    const pub_media *m = NULL;
+    const char *key = NULL;
+    if ((q->stream || q->multipart) && q->range.media >= 0 && (size_t)q->range.media < j->nlib) {
+        m = &j->lib[q->range.media]; /* the post's media are the first items of the library */
+        key = db_rows_text(j->mrows, q->range.media, 10);
+    }
+    char why[200];
+    if (transfer_setup(&j->xf, q, e->a->media, m, key, j, why, sizeof why) != 0) {
+        err_set(&j->pj.err, PERR_TRANSIENT, 0, "local", why);
         return -1;
-    j->easy = c;
-    curl_easy_setopt(c, CURLOPT_URL, q->r.url);
-    curl_easy_setopt(c, CURLOPT_PRIVATE, j);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, j);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, j);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "Post2Share/" P2S_VERSION);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    for (int i = 0; i < q->r.nheaders; i++)
-        j->hdrs = curl_slist_append(j->hdrs, q->r.headers[i]);
-    j->hdrs = curl_slist_append(j->hdrs, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, j->hdrs);
-    int streaming = q->stream || q->multipart;
-    if (streaming) {
-        /* a slow upload is fine as long as it moves */
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 120L);
-    } else
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, 90L);
-    if (q->stream || (q->multipart && q->part_name[0])) {
-        const pub_media *m = range_media(j, &q->range);
-        const char *key = m != NULL ? db_rows_text(j->mrows, q->range.media, 10) : NULL;
-        if (m == NULL || key == NULL || q->range.offset < 0 || q->range.length < 0 ||
-            q->range.offset + q->range.length > m->size ||
-            media_store_open_read(e->a->media, key, (uint64_t)q->range.offset,
-                                  (uint64_t)q->range.length, &j->reader) != APP_OK) {
-            err_set(&j->pj.err, PERR_TRANSIENT, 0, "media", "the media file could not be read");
-            return -1;
-        }
-        j->to_send = q->range.length;
     }
-    const char *method = q->r.method;
-    if (q->multipart) {
-        j->mime = curl_mime_init(c);
-        for (int i = 0; i < q->nfields; i++) {
-            curl_mimepart *p = curl_mime_addpart(j->mime);
-            curl_mime_name(p, q->fields[i][0]);
-            curl_mime_data(p, q->fields[i][1], CURL_ZERO_TERMINATED);
-        }
-        if (q->part_name[0]) {
-            curl_mimepart *p = curl_mime_addpart(j->mime);
-            curl_mime_name(p, q->part_name);
-            curl_mime_type(p, q->part_type);
-            curl_mime_filename(p, "blob");
-            curl_mime_data_cb(p, q->range.length, on_read, NULL, NULL, j);
-        }
-        curl_easy_setopt(c, CURLOPT_MIMEPOST, j->mime);
-        if (strcmp(method, "POST") != 0)
-            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    } else if (q->stream) {
-        curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-        curl_easy_setopt(c, CURLOPT_READDATA, j);
-        if (strcmp(method, "PUT") == 0) {
-            curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-            curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->range.length);
-        } else {
-            curl_easy_setopt(c, CURLOPT_POST, 1L);
-            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->range.length);
-            if (strcmp(method, "POST") != 0)
-                curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-        }
-    } else if (q->r.body != NULL || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->r.body_len);
-        curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, q->r.body != NULL ? q->r.body : "");
-        if (strcmp(method, "POST") != 0)
-            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    } else if (strcmp(method, "GET") != 0) {
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-        if (strcmp(method, "HEAD") == 0)
-            curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    }
-    if (curl_multi_add_handle(e->multi, c) != CURLM_OK)
+    if (curl_multi_add_handle(e->multi, j->xf.easy) != CURLM_OK)
         return -1;
     j->phase = EJ_HTTP;
     count(e, &e->requests);
@@ -626,10 +448,9 @@ static void dispatch(engine *e, ejob *j)
     loggable_url(j->pj.req.r.url, url, sizeof url);
     j->create_step = j->pj.req.create_step;
     char *progress = json_dumps(j->pj.state, JSON_COMPACT);
-    app_err err = store_job_request_start(e->a->db, j->attempt_id, j->sj.target_id, e->owner,
-                                          j->pj.req.r.method, url, j->create_step,
-                                          j->create_step || j->reconciling, progress,
-                                          clock_now_ms(), &j->request_id);
+    app_err err = store_job_request_start(
+        e->a->db, j->attempt_id, j->sj.target_id, e->owner, j->pj.req.r.method, url, j->create_step,
+        j->create_step || j->reconciling, progress, clock_now_ms(), &j->request_id);
     free(progress);
     if (err == APP_ECONFLICT) {
         /* the lease went to another worker: leave the target to it */
@@ -724,8 +545,8 @@ static void step(engine *e, ejob *j, const plat_response *last)
             want_refresh(e, j);
             return;
         }
-        if (j->reconciling && pj->err.kind != PERR_TOKEN_EXPIRED &&
-            pj->err.kind != PERR_REVOKED && pj->err.kind != PERR_RATE_LIMITED) {
+        if (j->reconciling && pj->err.kind != PERR_TOKEN_EXPIRED && pj->err.kind != PERR_REVOKED &&
+            pj->err.kind != PERR_RATE_LIMITED) {
             /* cannot tell yet whether the post went out: keep asking, never resend */
             pj->err.kind = PERR_TRANSIENT;
         }
@@ -738,9 +559,8 @@ static void step(engine *e, ejob *j, const plat_response *last)
 static void transfer_done(engine *e, ejob *j, CURLcode rc)
 {
     long status = 0;
-    CURL *easy = j->easy;
     if (rc == CURLE_OK)
-        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(j->xf.easy, CURLINFO_RESPONSE_CODE, &status);
     /* A create step's outcome is known when the platform answered and the answer is not a
        gateway failure (which may come after the post was made). */
     int known = rc == CURLE_OK && status > 0 && status < 500;
@@ -752,12 +572,10 @@ static void transfer_done(engine *e, ejob *j, CURLcode rc)
     int was_create = j->create_step;
     j->create_step = 0;
     /* detach the finished transfer: the step may start the next one on j, or free j */
-    curl_multi_remove_handle(e->multi, easy);
-    j->easy = NULL;
-    buf body = j->body, heads = j->heads;
-    memset(&j->body, 0, sizeof j->body);
-    memset(&j->heads, 0, sizeof j->heads);
-    job_free_transfer(e, j);
+    curl_multi_remove_handle(e->multi, j->xf.easy);
+    transfer done = j->xf;
+    memset(&j->xf, 0, sizeof j->xf);
+    job_free_transfer(e, j); /* the platform slot */
     j->phase = EJ_READY;
     if (was_create && !known) {
         /* the post may or may not exist now: find out before anything else */
@@ -765,16 +583,10 @@ static void transfer_done(engine *e, ejob *j, CURLcode rc)
         j->phase = EJ_WAIT;
         j->wake_at = clock_now_ms() + 3000;
     } else {
-        plat_response r = {.status = (int)status,
-                           .body = body.p != NULL ? body.p : "",
-                           .body_len = body.len,
-                           .header = resp_header,
-                           ._ctx = &heads};
+        plat_response r = transfer_response(&done, (int)status);
         step(e, j, &r);
     }
-    buf_free(&body);
-    buf_free(&heads);
-    curl_easy_cleanup(easy);
+    transfer_clear(&done);
 }
 
 /* ---- the loop ---- */
