@@ -3,6 +3,7 @@
 #
 #   C unit tests (cmocka)            build/tests/test_*
 #   API and browser tests            tests/api, tests/ui (node --test), on SQLite and on PostgreSQL
+#   fault tests                      tests/fault (kill -9 of workers mid-burst), on both
 #   simulator tests                  tests/sim (no database), once
 #   the same under ASan+UBSan        build/asan/ (unit tests, API and simulator tests on SQLite)
 #
@@ -108,9 +109,9 @@ if [ "$only" = all ]; then
     start_pg
     [ $pg_started = 1 ] && scratch=$(psql -X -qtA "$P2S_TEST_PG_ADMIN_URL" -c 'CREATE DATABASE p2s_unit' >/dev/null && echo "${P2S_TEST_PG_ADMIN_URL%/*}/p2s_unit")
     P2S_TEST_PG_URL=${scratch:-} run_unit build unit
-    P2S_TEST_DB=sqlite run_node sqlite tests/api tests/ui tests/sim
+    P2S_TEST_DB=sqlite run_node sqlite tests/api tests/ui tests/sim tests/fault
     if [ $pg_started = 1 ]; then
-        P2S_TEST_DB=postgres run_node postgres tests/api tests/ui
+        P2S_TEST_DB=postgres run_node postgres tests/api tests/ui tests/fault
     fi
 fi
 # The sanitizer pass: unit tests and the API suite on SQLite with the ASan+UBSan binary.
