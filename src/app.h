@@ -16,6 +16,8 @@
 
 #define P2S_VERSION "0.1.0"
 
+struct app;
+
 typedef struct app {
     const config *cfg;         /* settings */
     logger log;                /* structured log */
@@ -30,6 +32,10 @@ typedef struct app {
     struct probe_gate *probes; /* admits a few media probes at once (media/probe.h) */
     struct media_store *media; /* where media files live (media/storage.h) */
     struct engine *engine;     /* this process's publishing worker, NULL if none (engine.h) */
+    struct sse_hub *sse;       /* live event streams of this process, NULL if none (http/sse.h) */
+    struct senders *senders;   /* email and webhook delivery, NULL if none (notify/senders.h) */
+    /* Called after events were stored (notify.h), to wake this process's streams and senders. */
+    void (*on_event)(const struct app *a);
 } app;
 
 #endif

@@ -83,6 +83,13 @@ app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed
 app_err acct_access_token(const app *a, int64_t account_id, char *out, size_t outlen,
                           char *status, size_t statuslen);
 
+/*
+ * The account can no longer be posted to: mark it needs_reconnect with the
+ * reason, and if it was active tell the people who can reconnect it
+ * (notify.h, account.needs_reconnect).
+ */
+void acct_lost(const app *a, int64_t account_id, const char *reason);
+
 /* Disconnect: revoke at the platform where it can be (best effort), then drop the tokens. */
 app_err acct_disconnect(const app *a, const actor *who, int64_t workspace_id, int64_t account_id);
 

@@ -3,6 +3,7 @@
 #include "accounts/accounts.h"
 #include "core/clock.h"
 #include "crypto/vault.h"
+#include "notify/notify.h"
 #include "platform/http_exec.h"
 #include "store/accounts.h"
 
@@ -173,7 +174,7 @@ app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed
         store_account_clear(&acc);
         plat_job_free(&job);
         snprintf(err, errlen, "the saved authorization cannot be read; reconnect the account");
-        store_account_set_status(a->db, account_id, "needs_reconnect", err, clock_now_ms());
+        acct_lost(a, account_id, err);
         return APP_EINVAL;
     }
     snprintf(job.tokens.scopes, sizeof job.tokens.scopes, "%s", "");
@@ -207,8 +208,7 @@ app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed
         } else if (job.err.kind == PERR_REVOKED || job.err.kind == PERR_TOKEN_EXPIRED ||
                    job.err.kind == PERR_DENIED || job.err.kind == PERR_INVALID ||
                    job.err.kind == PERR_PERMANENT) {
-            store_account_set_status(a->db, account_id, "needs_reconnect", job.err.message,
-                                     clock_now_ms());
+            acct_lost(a, account_id, job.err.message);
             e = APP_EUPSTREAM;
         } else {
             e = job.err.kind == PERR_RATE_LIMITED ? APP_EBUSY : APP_EUPSTREAM;
@@ -225,8 +225,37 @@ app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed
     return e;
 }
 
-app_err acct_access_token(const app *a, int64_t account_id, char *out, size_t outlen,
-                          char *status, size_t statuslen)
+void acct_lost(const app *a, int64_t account_id, const char *reason)
+{
+    int changed = 0;
+    int64_t ws = 0;
+    char name[256] = "", platform[16] = "";
+    if (store_account_lost(a->db, account_id, reason, clock_now_ms(), &changed, &ws, name,
+                           platform) != APP_OK ||
+        !changed)
+        return;
+    static const char *const titles[][2] = {{"facebook", "Facebook"},
+                                            {"instagram", "Instagram"},
+                                            {"linkedin", "LinkedIn"},
+                                            {"youtube", "YouTube"},
+                                            {"x", "X"}};
+    const char *plat = platform;
+    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
+        if (strcmp(titles[i][0], platform) == 0)
+            plat = titles[i][1];
+    char title[400], body[1400], link[700];
+    snprintf(title, sizeof title, "Reconnect %s on %s", name, plat);
+    snprintf(body, sizeof body, "%s on %s can no longer be posted to: %s", name, plat, reason);
+    snprintf(link, sizeof link, "%s/accounts", a->cfg->public_url);
+    json_t *data = json_pack("{s:I, s:s, s:s, s:s}", "account_id", (json_int_t)account_id,
+                             "platform", platform, "account_name", name, "reason", reason);
+    notify_event ev = {ws, EV_ACCOUNT_RECONNECT, data, 0, 0, title, body, link};
+    notify_emit(a, &ev, NULL);
+    json_decref(data);
+}
+
+app_err acct_access_token(const app *a, int64_t account_id, char *out, size_t outlen, char *status,
+                          size_t statuslen)
 {
     store_account acc;
     out[0] = '\0';

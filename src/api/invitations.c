@@ -4,6 +4,7 @@
  */
 #include "api/api.h"
 #include "api/common.h"
+#include "notify/notify.h"
 #include "api/validate.h"
 #include "auth/guard.h"
 #include "auth/tokens.h"
@@ -173,5 +174,17 @@ void api_invitation_accept(http_req *req)
         api_fail(req, e, "workspace");
         return;
     }
+    const char *role_name = json_string_value(json_object_get(ws, "role"));
+    char title[600], body[900], link[700];
+    snprintf(title, sizeof title, "%s joined %s", me.name,
+             json_string_value(json_object_get(ws, "name")));
+    snprintf(body, sizeof body, "%s (%s) accepted an invitation and joined as %s.", me.name,
+             me.email, role_name != NULL ? role_name : "a member");
+    snprintf(link, sizeof link, "%s/settings/members", req->app->cfg->public_url);
+    json_t *data = json_pack("{s:I, s:s, s:s?}", "user_id", (json_int_t)me.id, "name", me.name,
+                             "role", role_name);
+    notify_event ev = {ws_id, EV_INVITE_ACCEPTED, data, 0, me.id, title, body, link};
+    notify_emit(req->app, &ev, NULL);
+    json_decref(data);
     http_reply_json(req, 200, json_pack("{s:o}", "workspace", ws));
 }

@@ -11,7 +11,9 @@
 #include "api/validate.h"
 #include "auth/guard.h"
 #include "core/clock.h"
+#include "core/text.h"
 #include "engine/engine.h"
+#include "notify/notify.h"
 #include "store/posts.h"
 
 #include <stdio.h>
@@ -129,27 +131,27 @@ static int contributor_may_edit(http_req *req, const json_t *post)
  * Check f and write it in state `state` (or create when id is 0).  Actions
  * that move a post on (submit, schedule) refuse problems with 422.
  */
-static void commit(http_req *req, post_form *f, const tz_zone *z, int64_t id, int64_t version,
-                   const char *state, int strict, const char *action, int status)
+static int commit(http_req *req, post_form *f, const tz_zone *z, int64_t id, int64_t version,
+                  const char *state, int strict, const char *action, int status)
 {
     char field[128], msg[400];
     int64_t now = clock_now_ms();
     if (post_form_check(req, req->app, req->auth.workspace_id, f, z, id, now, field, sizeof field,
                         msg, sizeof msg) != 0)
-        return;
+        return 0;
     if (strcmp(state, "scheduled") == 0 && strcmp(f->mode, "none") == 0) {
         http_reply_error(req, 400, "invalid_field",
                          "choose when: a date and time, now, or the queue", "schedule.mode");
-        return;
+        return 0;
     }
     if (strict && json_array_size(f->problems) > 0) {
         post_form_reply_invalid(req, f);
-        return;
+        return 0;
     }
     post_form_store s;
     if (post_form_to_store(req, req->app, req->auth.workspace_id, f, z, state, now, &s) != 0) {
         post_form_store_free(&s);
-        return;
+        return 0;
     }
     json_t *details = json_pack("{s:i}", "targets", (int)f->ntargets);
     store_post_why why = POST_OK;
@@ -167,11 +169,18 @@ static void commit(http_req *req, post_form *f, const tz_zone *z, int64_t id, in
     post_form_store_free(&s);
     if (e != APP_OK) {
         reply_why(req, e, why);
-        return;
+        return 0;
     }
     if (strcmp(state, "scheduled") == 0)
         engine_wake(req->app->engine); /* it may be due sooner than what the worker waits for */
     reply_post(req, status, id, z, f);
+    /* live: calendars and lists open elsewhere follow */
+    json_t *data =
+        json_pack("{s:I, s:s, s:s}", "post_id", (json_int_t)id, "state", state, "action", action);
+    notify_event ev = {req->auth.workspace_id, EV_POST_STATE, data, 0, 0, NULL, NULL, NULL};
+    notify_emit(req->app, &ev, NULL);
+    json_decref(data);
+    return 1;
 }
 
 void api_posts_create(http_req *req)
@@ -330,6 +339,31 @@ void api_post_delete(http_req *req)
 
 /* ---- review and scheduling ---- */
 
+/* Tell the post's author it was approved or sent back. */
+static void review_told(http_req *req, const json_t *post, int64_t id, int approved,
+                        const char *note)
+{
+    char ex[200], title[300], body[1600], link[700];
+    const char *text = json_string_value(json_object_get(post, "body"));
+    text_excerpt(text != NULL ? text : "", 60, ex, sizeof ex);
+    snprintf(title, sizeof title, approved ? "Your post was approved" : "Your post was sent back");
+    snprintf(body, sizeof body, "\"%s\" %s%s%s", ex,
+             approved ? "was approved." : "needs changes: ", approved && note[0] ? " Note: " : "",
+             note);
+    snprintf(link, sizeof link, "%s/compose?post=%lld", req->app->cfg->public_url, (long long)id);
+    json_t *data = json_pack("{s:I, s:s}", "post_id", (json_int_t)id, "note", note);
+    notify_event ev = {req->auth.workspace_id,
+                       approved ? EV_POST_APPROVED : EV_POST_CHANGES,
+                       data,
+                       post_author(post),
+                       req->auth.user_id,
+                       title,
+                       body,
+                       link};
+    notify_emit(req->app, &ev, NULL);
+    json_decref(data);
+}
+
 typedef enum step { STEP_SUBMIT, STEP_APPROVE, STEP_CHANGES, STEP_SCHEDULE, STEP_CANCEL } step;
 
 static void transition(http_req *req, step st)
@@ -391,16 +425,17 @@ static void transition(http_req *req, step st)
         const json_t *note = json_object_get(req->json, "note");
         if (note != NULL && !json_is_null(note) &&
             (!json_is_string(note) || utf8_chars(json_string_value(note)) > 1000)) {
-            http_reply_error(req, 400, "invalid_field", "note must be text of up to 1,000 characters",
-                             "note");
+            http_reply_error(req, 400, "invalid_field",
+                             "note must be text of up to 1,000 characters", "note");
             goto out;
         }
         /* the note of a send-back is answered by approving: it gives way to the approval's */
         snprintf(f.review_note, sizeof f.review_note, "%s",
                  json_is_string(note) ? json_string_value(note) : "");
         f.reviewed_by = req->auth.user_id;
-        commit(req, &f, z, id, version, strcmp(f.mode, "none") == 0 ? "approved" : "scheduled", 1,
-               "post.approved", 200);
+        if (commit(req, &f, z, id, version, strcmp(f.mode, "none") == 0 ? "approved" : "scheduled",
+                   1, "post.approved", 200))
+            review_told(req, post, id, 1, f.review_note);
         break;
     }
     case STEP_CHANGES: {
@@ -413,7 +448,8 @@ static void transition(http_req *req, step st)
         }
         snprintf(f.review_note, sizeof f.review_note, "%s", s);
         f.reviewed_by = req->auth.user_id;
-        commit(req, &f, z, id, version, "changes_requested", 0, "post.changes_requested", 200);
+        if (commit(req, &f, z, id, version, "changes_requested", 0, "post.changes_requested", 200))
+            review_told(req, post, id, 0, f.review_note);
         break;
     }
     case STEP_SCHEDULE: {

@@ -65,8 +65,8 @@ void api_post_attempts(http_req *req)
 {
     int64_t pid = guard_parse_id(http_param(req, "post_id"));
     json_t *post = NULL, *attempts = NULL;
-    app_err e = pid > 0 ? store_post_get(req->app->db, req->auth.workspace_id, pid, &post)
-                        : APP_ENOTFOUND;
+    app_err e =
+        pid > 0 ? store_post_get(req->app->db, req->auth.workspace_id, pid, &post) : APP_ENOTFOUND;
     json_decref(post);
     if (e == APP_OK)
         e = store_post_attempts(req->app->db, req->auth.workspace_id, pid, &attempts);
@@ -82,8 +82,8 @@ void api_admin_engine(http_req *req)
     const char *auth = http_header(req, "Authorization");
     size_t wl = strlen(want);
     if (wl == 0) {
-        http_reply_error(req, 404, "not_found", "set P2S_METRICS_TOKEN to read the engine's figures",
-                         NULL);
+        http_reply_error(req, 404, "not_found",
+                         "set P2S_METRICS_TOKEN to read the engine's figures", NULL);
         return;
     }
     if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 || strlen(auth + 7) != wl ||
@@ -99,7 +99,7 @@ void api_admin_engine(http_req *req)
         return;
     }
     json_object_del(stats, "last_attempt_ms");
-    http_reply_json(req, 200,
-                    json_pack("{s:o, s:o}", "store", stats, "this_worker",
-                              engine_counters(req->app->engine)));
+    http_reply_json(
+        req, 200,
+        json_pack("{s:o, s:o}", "store", stats, "this_worker", engine_counters(req->app->engine)));
 }

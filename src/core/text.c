@@ -97,3 +97,23 @@ int text_timezone_valid(const char *name)
     close(fd);
     return r == 4 && memcmp(magic, "TZif", 4) == 0;
 }
+
+void text_excerpt(const char *text, size_t max_chars, char *out, size_t outlen)
+{
+    size_t n = 0, chars = 0;
+    if (outlen == 0)
+        return;
+    while (text[n] && chars < max_chars) {
+        size_t next = n + 1;
+        while ((text[next] & 0xC0) == 0x80)
+            next++;
+        if (next + 4 > outlen)
+            break;
+        n = next;
+        chars++;
+    }
+    snprintf(out, outlen, "%.*s%s", (int)n, text, text[n] ? "..." : "");
+    for (char *p = out; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+}

@@ -18,4 +18,10 @@ const char *text_email_normalize(const char *in, char *out, size_t outlen);
 /* 1 if name is an IANA time zone known to this machine's tzdata (e.g. "Europe/Paris", "UTC"). */
 int text_timezone_valid(const char *name);
 
+/*
+ * The start of a text for people: at most max_chars characters (whole UTF-8
+ * characters), line breaks and tabs as spaces, "..." when it was cut.
+ */
+void text_excerpt(const char *text, size_t max_chars, char *out, size_t outlen);
+
 #endif

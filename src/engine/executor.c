@@ -7,8 +7,10 @@
 #include "engine/transfer.h"
 #include "accounts/accounts.h"
 #include "core/clock.h"
+#include "core/text.h"
 #include "media/links.h"
 #include "media/storage.h"
+#include "notify/notify.h"
 #include "platform/publish.h"
 #include "store/accounts.h"
 #include "store/jobs.h"
@@ -177,6 +179,67 @@ static void unlink_job(engine *e, ejob *j)
 
 /* ---- outcomes ---- */
 
+static const char *platform_title(const char *p)
+{
+    static const char *const names[][2] = {{"facebook", "Facebook"},
+                                           {"instagram", "Instagram"},
+                                           {"linkedin", "LinkedIn"},
+                                           {"youtube", "YouTube"},
+                                           {"x", "X"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(names[i][0], p) == 0)
+            return names[i][1];
+    return p;
+}
+
+/* Tell people and the live streams how a target ended (after it was stored). */
+static void announce(engine *e, const ejob *j, const store_job_end *end, int recovered,
+                     const char *post_state)
+{
+    const app *a = e->a;
+    const char *plat = platform_title(j->sj.platform);
+    char ex[300], title[200], body[1400], link[1200];
+    text_excerpt(j->sj.text != NULL ? j->sj.text : "", 60, ex, sizeof ex);
+    const char *state = end->outcome == JOB_PUBLISHED ? "published"
+                        : end->outcome == JOB_FAILED  ? "failed"
+                                                      : "retry_wait";
+    json_t *data = json_pack(
+        "{s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}", "post_id",
+        (json_int_t)j->sj.post_id, "target_id", (json_int_t)j->sj.target_id, "account_id",
+        (json_int_t)j->sj.account_id, "platform", j->sj.platform, "account_name",
+        j->sj.account_name, "state", state, "post_state", post_state, "remote_url",
+        end->outcome == JOB_PUBLISHED ? end->remote_url : NULL, "error",
+        end->outcome != JOB_PUBLISHED ? end->error_message : NULL, "recovered", recovered);
+    notify_event live = {j->sj.workspace_id, EV_TARGET_STATE, data, 0, 0, NULL, NULL, NULL};
+    notify_emit(a, &live, NULL);
+    notify_event ev = {j->sj.workspace_id, NULL, data, j->sj.author_id, 0, title, body, link};
+    if (end->outcome == JOB_PUBLISHED) {
+        ev.kind = recovered ? EV_TARGET_RECOVERED : EV_TARGET_PUBLISHED;
+        snprintf(title, sizeof title, "%s on %s", recovered ? "Published after all" : "Published",
+                 plat);
+        snprintf(body, sizeof body, "\"%s\" %s on %s (%s).", ex,
+                 recovered ? "failed before but is now live" : "is live", plat, j->sj.account_name);
+        snprintf(link, sizeof link, "%s", end->remote_url != NULL ? end->remote_url : "");
+        notify_emit(a, &ev, NULL);
+    } else if (end->outcome == JOB_FAILED) {
+        const char *kind = end->error_kind != NULL ? end->error_kind : "";
+        const char *todo = strcmp(kind, "token_expired") == 0 || strcmp(kind, "revoked") == 0 ||
+                                   strcmp(kind, "denied") == 0
+                               ? "Reconnect the account in Accounts, then retry the post."
+                           : strcmp(kind, "transient") == 0
+                               ? "The platform kept failing; retry the post later."
+                               : "Change the post to fit, then retry it.";
+        ev.kind = EV_TARGET_FAILED;
+        snprintf(title, sizeof title, "Could not publish on %s", plat);
+        snprintf(body, sizeof body, "\"%s\" did not go out on %s (%s): %s %s", ex, plat,
+                 j->sj.account_name, end->error_message != NULL ? end->error_message : "", todo);
+        snprintf(link, sizeof link, "%s/compose?post=%lld", a->cfg->public_url,
+                 (long long)j->sj.post_id);
+        notify_emit(a, &ev, NULL);
+    }
+    json_decref(data);
+}
+
 static void finish(engine *e, ejob *j, const store_job_end *end)
 {
     const app *a = e->a;
@@ -185,7 +248,9 @@ static void finish(engine *e, ejob *j, const store_job_end *end)
     int64_t now = clock_now_ms();
     app_err err = store_job_finish(a->db, j->sj.target_id, j->attempt_id, e->owner, end, now,
                                    &recovered, post_state, sizeof post_state);
-    if (err == APP_ECONFLICT)
+    if (err == APP_OK)
+        announce(e, j, end, recovered, post_state);
+    else if (err == APP_ECONFLICT)
         log_event(&a->log, LOG_WARN, "lost the lease of a target; its new holder goes on",
                   json_pack("{s:I}", "target_id", (json_int_t)j->sj.target_id));
     else if (err != APP_OK)
@@ -252,9 +317,7 @@ static void finish_error(engine *e, ejob *j)
     case PERR_TOKEN_EXPIRED:
     case PERR_REVOKED:
     case PERR_DENIED: {
-        char reason[600];
-        snprintf(reason, sizeof reason, "%s", pe->message);
-        store_account_set_status(e->a->db, j->sj.account_id, "needs_reconnect", reason, now);
+        acct_lost(e->a, j->sj.account_id, pe->message);
         end.outcome = JOB_FAILED;
         break;
     }
@@ -305,8 +368,7 @@ static int job_prepare(engine *e, ejob *j)
             err == APP_EPERM ? "the account needs reconnecting before anything can be posted there"
                              : "the account's access could not be read; reconnect it";
         if (err != APP_EPERM)
-            store_account_set_status(a->db, j->sj.account_id, "needs_reconnect",
-                                     "its stored access could not be read", now);
+            acct_lost(a, j->sj.account_id, "its stored access could not be read");
         finish(e, j, &fail);
         return -1;
     }

@@ -1,6 +1,7 @@
 /* refresher.c - proactive token refresh ahead of expiry. */
 #define _POSIX_C_SOURCE 200809L
 #include "engine/refresher.h"
+#include "notify/notify.h"
 #include "accounts/accounts.h"
 #include "core/clock.h"
 #include "store/accounts.h"
@@ -40,6 +41,18 @@ int refresher_pass(const app *a)
         int can_refresh = acc.refresh_enc != NULL || strcmp(acc.platform, "facebook") == 0 ||
                           strcmp(acc.platform, "instagram") == 0;
         int64_t expires = acc.access_expires_at;
+        /* what people were told already (the reason shown with the account) */
+        json_t *shown = NULL;
+        char before[300] = "";
+        if (store_account_json(a->db, acc.workspace_id, acc.id, &shown) == APP_OK) {
+            const char *r = json_string_value(json_object_get(shown, "status_reason"));
+            snprintf(before, sizeof before, "%s", r != NULL ? r : "");
+        }
+        json_decref(shown);
+        int64_t ws = acc.workspace_id;
+        char name[300], platform[16];
+        snprintf(name, sizeof name, "%s", acc.name);
+        snprintf(platform, sizeof platform, "%s", acc.platform);
         store_account_clear(&acc);
         if (!can_refresh) {
             char reason[200], when[32];
@@ -47,14 +60,30 @@ int refresher_pass(const app *a)
             struct tm tm;
             gmtime_r(&t, &tm);
             strftime(when, sizeof when, "%Y-%m-%d", &tm);
-            if (expires <= now) {
+            int ended = expires <= now;
+            if (ended)
                 snprintf(reason, sizeof reason,
                          "the authorization ended on %s; reconnect the account", when);
-                store_account_set_status(a->db, ids[i], "needs_reconnect", reason, now);
-            } else {
+            else
                 snprintf(reason, sizeof reason,
                          "reconnect soon: the authorization ends on %s (UTC)", when);
-                store_account_set_status(a->db, ids[i], "active", reason, now);
+            if (ended) {
+                acct_lost(a, ids[i], reason); /* tells people once */
+                continue;
+            }
+            store_account_set_status(a->db, ids[i], "active", reason, now);
+            if (strcmp(before, reason) != 0) {
+                /* told once per change, not at every look */
+                char title[400], body[800], link[700];
+                snprintf(title, sizeof title, "Reconnect %s soon", name);
+                snprintf(body, sizeof body, "%s (%s): %s.", name, platform, reason);
+                snprintf(link, sizeof link, "%s/accounts", a->cfg->public_url);
+                json_t *data =
+                    json_pack("{s:I, s:s, s:s, s:s}", "account_id", (json_int_t)ids[i], "platform",
+                              platform, "account_name", name, "reason", reason);
+                notify_event ev = {ws, EV_ACCOUNT_SOON, data, 0, 0, title, body, link};
+                notify_emit(a, &ev, NULL);
+                json_decref(data);
             }
             continue;
         }

@@ -450,3 +450,29 @@ app_err store_oauth_state_drop_pending(db *d, int64_t id)
     return db_query(d, "UPDATE oauth_states SET pending_enc = NULL WHERE id = ?", &p, 1, NULL,
                     NULL);
 }
+
+app_err store_account_lost(db *d, int64_t id, const char *reason, int64_t now_ms, int *changed,
+                           int64_t *workspace_id, char *name, char *platform)
+{
+    db_rows *r = NULL;
+    db_param p[5] = {DB_T(reason), DB_I(now_ms), DB_I(now_ms), DB_I(id)};
+    int64_t n = 0;
+    app_err e =
+        db_query(d,
+                 "UPDATE social_accounts SET status = 'needs_reconnect', status_reason = ?, "
+                 "status_at = ?, updated_at = ? WHERE id = ? AND status = 'active'",
+                 p, 4, NULL, &n);
+    *changed = e == APP_OK && n > 0;
+    if (e == APP_OK)
+        e = db_query(d, "SELECT workspace_id, name, platform FROM social_accounts WHERE id = ?",
+                     &p[3], 1, &r, NULL);
+    if (e == APP_OK && db_rows_count(r) == 0)
+        e = APP_ENOTFOUND;
+    if (e == APP_OK) {
+        *workspace_id = db_rows_int(r, 0, 0, 0);
+        snprintf(name, 256, "%s", db_rows_text(r, 0, 1));
+        snprintf(platform, 16, "%s", db_rows_text(r, 0, 2));
+    }
+    db_rows_free(r);
+    return e;
+}

@@ -87,6 +87,14 @@ app_err store_account_set_status(db *d, int64_t id, const char *status, const ch
                                  int64_t now_ms);
 
 /*
+ * Mark an active account needs_reconnect with the reason; *changed 1 if it
+ * was active (so the people concerned are told once).  *workspace_id, name
+ * (256 bytes) and platform (16 bytes) describe it.
+ */
+app_err store_account_lost(db *d, int64_t id, const char *reason, int64_t now_ms, int *changed,
+                           int64_t *workspace_id, char *name, char *platform);
+
+/*
  * Disconnect: drop the sealed tokens, status "disconnected", activity row.
  * Keeps the row and its history.
  */

@@ -107,7 +107,8 @@ app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease
                     "SELECT t.id, t.post_id, t.workspace_id, t.account_id, t.platform, t.kind, "
                     "COALESCE(t.text, p.body), t.options, t.progress, t.pending_create, "
                     "t.attempts, t.failures, COALESCE(t.due_at, 0), "
-                    "COALESCE(p.scheduled_at, 0), a.kind, a.remote_id, a.name, a.status FROM "
+                    "COALESCE(p.scheduled_at, 0), a.kind, a.remote_id, a.name, a.status, "
+                    "COALESCE(p.created_by, 0) FROM "
                     "post_targets t JOIN posts p ON p.id = t.post_id JOIN social_accounts a ON "
                     "a.id = t.account_id WHERE t.id IN (%s) ORDER BY t.due_at, t.id",
                     list);
@@ -151,6 +152,7 @@ app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease
         snprintf(j->account_remote_id, sizeof j->account_remote_id, "%s", db_rows_text(r, i, 15));
         snprintf(j->account_name, sizeof j->account_name, "%s", db_rows_text(r, i, 16));
         snprintf(j->account_status, sizeof j->account_status, "%s", db_rows_text(r, i, 17));
+        j->author_id = db_rows_int(r, i, 18, 0);
         if (j->text == NULL)
             j->text = strdup("");
     }
@@ -221,9 +223,8 @@ app_err store_job_attempt_start(db *d, int64_t target_id, const char *owner, int
 }
 
 app_err store_job_request_start(db *d, int64_t attempt_id, int64_t target_id, const char *owner,
-                                const char *method, const char *url, int create_step,
-                                int pending, const char *progress, int64_t now_ms,
-                                int64_t *request_id)
+                                const char *method, const char *url, int create_step, int pending,
+                                const char *progress, int64_t now_ms, int64_t *request_id)
 {
     db_conn *c = db_acquire(d, 5000);
     if (c == NULL)
@@ -260,15 +261,14 @@ app_err store_job_request_start(db *d, int64_t attempt_id, int64_t target_id, co
 app_err store_job_request_end(db *d, int64_t request_id, int status, const char *error,
                               int64_t now_ms)
 {
-    db_param p[4] = {DB_I(now_ms), status > 0 ? DB_I(status) : DB_N, DB_T(error),
-                     DB_I(request_id)};
-    return db_query(d, "UPDATE publish_requests SET ended_at = ?, status = ?, error = ? WHERE id = ?",
+    db_param p[4] = {DB_I(now_ms), status > 0 ? DB_I(status) : DB_N, DB_T(error), DB_I(request_id)};
+    return db_query(d,
+                    "UPDATE publish_requests SET ended_at = ?, status = ?, error = ? WHERE id = ?",
                     p, 4, NULL, NULL);
 }
 
 /* The post's state from its targets (on c, inside the caller's transaction). */
-static app_err summarise_post(db_conn *c, int64_t post_id, int64_t now_ms, char *out,
-                              size_t outlen)
+static app_err summarise_post(db_conn *c, int64_t post_id, int64_t now_ms, char *out, size_t outlen)
 {
     db_rows *r = NULL;
     db_param p[1] = {DB_I(post_id)};
@@ -301,8 +301,8 @@ static app_err summarise_post(db_conn *c, int64_t post_id, int64_t now_ms, char 
 }
 
 app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const char *owner,
-                         const store_job_end *end, int64_t now_ms, int *recovered,
-                         char *post_state, size_t post_state_len)
+                         const store_job_end *end, int64_t now_ms, int *recovered, char *post_state,
+                         size_t post_state_len)
 {
     static const char *const outcome_names[] = {"", "published", "retry", "failed"};
     *recovered = 0;
@@ -313,7 +313,8 @@ app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const cha
     app_err e = db_begin(c, DB_WRITE);
     db_param g[2] = {DB_I(target_id), DB_T(owner)};
     if (e == APP_OK)
-        e = db_exec(c, "SELECT post_id, failures FROM post_targets WHERE id = ? AND lease_owner = ?",
+        e = db_exec(c,
+                    "SELECT post_id, failures FROM post_targets WHERE id = ? AND lease_owner = ?",
                     g, 2, &r, NULL);
     if (e == APP_OK && db_rows_count(r) == 0)
         e = APP_ECONFLICT;
@@ -351,9 +352,9 @@ app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const cha
             break;
         }
         case JOB_FAILED: {
-            db_param p[7] = {DB_T(end->error_code),      DB_T(end->error_message),
-                             DB_I(now_ms),               DB_I(end->progress != NULL),
-                             DB_T(end->progress),        DB_I(end->pending),
+            db_param p[7] = {DB_T(end->error_code), DB_T(end->error_message),
+                             DB_I(now_ms),          DB_I(end->progress != NULL),
+                             DB_T(end->progress),   DB_I(end->pending),
                              DB_I(target_id)};
             e = db_exec(c,
                         "UPDATE post_targets SET state = 'failed', failures = failures + 1, "
@@ -366,12 +367,9 @@ app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const cha
         }
     }
     if (e == APP_OK && attempt_id > 0) {
-        db_param p[6] = {DB_I(now_ms),
-                         DB_T(outcome_names[end->outcome]),
-                         DB_T(end->error_kind),
-                         DB_T(end->error_code),
-                         DB_T(end->error_message),
-                         DB_I(attempt_id)};
+        db_param p[6] = {
+            DB_I(now_ms),          DB_T(outcome_names[end->outcome]), DB_T(end->error_kind),
+            DB_T(end->error_code), DB_T(end->error_message),          DB_I(attempt_id)};
         e = db_exec(c,
                     "UPDATE publish_attempts SET ended_at = ?, outcome = ?, error_kind = ?, "
                     "error_code = ?, error_message = ? WHERE id = ?",
@@ -406,7 +404,7 @@ static int cmp_i64(const void *a, const void *b)
 app_err store_jobs_stats(db *d, int64_t now_ms, json_t **out)
 {
     db_rows *r = NULL, *l = NULL;
-    db_param p[6] = {DB_I(now_ms),          DB_I(now_ms - 60000), DB_I(now_ms),
+    db_param p[6] = {DB_I(now_ms),           DB_I(now_ms - 60000),   DB_I(now_ms),
                      DB_I(now_ms - 3600000), DB_I(now_ms - 3600000), DB_I(0)};
     app_err e = db_query(
         d,
@@ -443,20 +441,18 @@ app_err store_jobs_stats(db *d, int64_t now_ms, json_t **out)
             v[i] = db_rows_int(l, i, 0, 0);
         if (v != NULL)
             qsort(v, (size_t)n, sizeof *v, cmp_i64);
-        json_t *lat = json_pack("{s:I, s:I, s:I, s:i}", "p50",
-                                (json_int_t)(n && v ? v[n / 2] : 0), "p99",
-                                (json_int_t)(n && v ? v[(n * 99) / 100] : 0), "max",
+        json_t *lat = json_pack("{s:I, s:I, s:I, s:i}", "p50", (json_int_t)(n && v ? v[n / 2] : 0),
+                                "p99", (json_int_t)(n && v ? v[(n * 99) / 100] : 0), "max",
                                 (json_int_t)(n && v ? v[n - 1] : 0), "count", n);
         free(v);
-        *out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "due",
-                         (json_int_t)db_rows_int(r, 0, 0, 0), "overdue",
-                         (json_int_t)db_rows_int(r, 0, 1, 0), "in_flight",
-                         (json_int_t)db_rows_int(r, 0, 2, 0), "published_total",
-                         (json_int_t)db_rows_int(r, 0, 3, 0), "failed_total",
-                         (json_int_t)db_rows_int(r, 0, 4, 0), "retry_wait",
-                         (json_int_t)db_rows_int(r, 0, 5, 0), "published_last_hour",
-                         (json_int_t)db_rows_int(r, 0, 6, 0), "retries_last_hour",
-                         (json_int_t)retries, "lateness_ms", lat);
+        *out = json_pack(
+            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "due",
+            (json_int_t)db_rows_int(r, 0, 0, 0), "overdue", (json_int_t)db_rows_int(r, 0, 1, 0),
+            "in_flight", (json_int_t)db_rows_int(r, 0, 2, 0), "published_total",
+            (json_int_t)db_rows_int(r, 0, 3, 0), "failed_total",
+            (json_int_t)db_rows_int(r, 0, 4, 0), "retry_wait", (json_int_t)db_rows_int(r, 0, 5, 0),
+            "published_last_hour", (json_int_t)db_rows_int(r, 0, 6, 0), "retries_last_hour",
+            (json_int_t)retries, "lateness_ms", lat);
         json_object_set_new(*out, "last_attempt_at", rowjson_instant(last));
         json_object_set_new(*out, "last_attempt_ms", json_integer(last));
     }
@@ -501,9 +497,8 @@ static app_err target_move(db *d, int64_t ws, int64_t post_id, int64_t target_id
     if (e == APP_OK && strcmp(state, "draft") == 0) {
         /* nothing left to publish: the post goes back to being a draft */
         db_param q[2] = {DB_I(now_ms), DB_I(post_id)};
-        e = db_exec(c,
-                    "UPDATE post_targets SET state = 'draft', updated_at = ? WHERE post_id = ?", q,
-                    2, NULL, NULL);
+        e = db_exec(c, "UPDATE post_targets SET state = 'draft', updated_at = ? WHERE post_id = ?",
+                    q, 2, NULL, NULL);
         if (e == APP_OK) {
             db_param w[2] = {DB_I(now_ms), DB_I(post_id)};
             e = db_exec(c,
@@ -571,15 +566,15 @@ app_err store_post_attempts(db *d, int64_t workspace_id, int64_t post_id, json_t
             while (k < db_rows_count(q) && db_rows_int(q, k, 0, 0) < id)
                 k++;
             for (; k < db_rows_count(q) && db_rows_int(q, k, 0, 0) == id; k++)
-                json_array_append_new(
-                    reqs, json_pack("{s:o, s:o, s:o, s:o, s:b, s:o, s:o}", "started_at",
-                                    rowjson_instant_or_null(q, k, 1), "ended_at",
-                                    rowjson_instant_or_null(q, k, 2), "method",
-                                    rowjson_text_or_null(q, k, 3), "url",
-                                    rowjson_text_or_null(q, k, 4), "create_step",
-                                    db_rows_int(q, k, 5, 0) != 0, "status",
-                                    rowjson_int_or_null(q, k, 6), "error",
-                                    rowjson_text_or_null(q, k, 7)));
+                json_array_append_new(reqs,
+                                      json_pack("{s:o, s:o, s:o, s:o, s:b, s:o, s:o}", "started_at",
+                                                rowjson_instant_or_null(q, k, 1), "ended_at",
+                                                rowjson_instant_or_null(q, k, 2), "method",
+                                                rowjson_text_or_null(q, k, 3), "url",
+                                                rowjson_text_or_null(q, k, 4), "create_step",
+                                                db_rows_int(q, k, 5, 0) != 0, "status",
+                                                rowjson_int_or_null(q, k, 6), "error",
+                                                rowjson_text_or_null(q, k, 7)));
             json_array_append_new(
                 arr, json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
                                (json_int_t)id, "target_id", (json_int_t)db_rows_int(a, i, 1, 0),

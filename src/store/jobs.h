@@ -28,14 +28,15 @@ typedef struct store_job {
     char account_remote_id[128];
     char account_name[256];
     char account_status[24];
-    char *text;     /* the effective text (malloc'd) */
-    char *options;  /* JSON object text (malloc'd) */
-    char *progress; /* the adapter's saved state, JSON text, or NULL (malloc'd) */
+    char *text;         /* the effective text (malloc'd) */
+    char *options;      /* JSON object text (malloc'd) */
+    char *progress;     /* the adapter's saved state, JSON text, or NULL (malloc'd) */
     int pending_create; /* a create step was sent and its outcome is unknown: reconcile first */
     int attempts;       /* attempts so far, this one included */
     int failures;       /* failed attempts so far (recovered when it then succeeds) */
     int64_t due_at;
     int64_t scheduled_at; /* the post's scheduled time (lateness) */
+    int64_t author_id;    /* who wrote the post (0 = gone) */
 } store_job;
 
 void store_job_clear(store_job *j);
@@ -77,9 +78,8 @@ app_err store_job_attempt_start(db *d, int64_t target_id, const char *owner, int
  * APP_ECONFLICT when owner no longer holds the target (do not send).
  */
 app_err store_job_request_start(db *d, int64_t attempt_id, int64_t target_id, const char *owner,
-                                const char *method, const char *url, int create_step,
-                                int pending, const char *progress, int64_t now_ms,
-                                int64_t *request_id);
+                                const char *method, const char *url, int create_step, int pending,
+                                const char *progress, int64_t now_ms, int64_t *request_id);
 
 /* Record a request's answer (status 0 = none, error = what went wrong). */
 app_err store_job_request_end(db *d, int64_t request_id, int status, const char *error,
@@ -110,8 +110,8 @@ typedef struct store_job_end {
  * published; *post_state the post's new state.
  */
 app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const char *owner,
-                         const store_job_end *end, int64_t now_ms, int *recovered,
-                         char *post_state, size_t post_state_len);
+                         const store_job_end *end, int64_t now_ms, int *recovered, char *post_state,
+                         size_t post_state_len);
 
 /*
  * The media a job uses: the post's in order, then the other ids given (X
