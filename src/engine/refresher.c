@@ -5,6 +5,7 @@
 #include "accounts/accounts.h"
 #include "core/clock.h"
 #include "store/accounts.h"
+#include "store/events.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,6 +33,8 @@ int refresher_pass(const app *a)
     int64_t ids[64];
     int n = 0, done = 0;
     store_oauth_state_purge(a->db, now);
+    /* the live streams replay at most a week (notifications themselves are kept) */
+    store_events_prune(a->db, now - 7LL * 86400 * 1000);
     if (store_account_due_refresh(a->db, now + LOOKAHEAD_MS, now, 64, ids, &n) != APP_OK)
         return 0;
     for (int i = 0; i < n; i++) {

@@ -179,3 +179,9 @@ void store_events_signal(db *d)
     if (db_kind(d) == DB_POSTGRES)
         db_query(d, "SELECT pg_notify('p2s_events', '')", NULL, 0, NULL, NULL);
 }
+
+app_err store_events_prune(db *d, int64_t before_ms)
+{
+    db_param p[1] = {DB_I(before_ms)};
+    return db_query(d, "DELETE FROM events WHERE created_at < ?", p, 1, NULL, NULL);
+}

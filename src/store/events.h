@@ -54,6 +54,9 @@ typedef struct store_event_in {
  */
 app_err store_event_write(db *d, const store_event_in *in, int64_t now_ms, int64_t *event_id);
 
+/* Forget stream events older than before_ms (notifications are kept). */
+app_err store_events_prune(db *d, int64_t before_ms);
+
 /* Tell other processes there are new events (PostgreSQL NOTIFY p2s_events; nothing on SQLite). */
 void store_events_signal(db *d);
 
