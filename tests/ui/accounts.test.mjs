@@ -362,6 +362,8 @@ describe('accounts and workspaces', { timeout: 120_000 }, () => {
       await page.goto(`${srv.url}/signin`, { waitUntil: 'networkidle' });
       await signInThroughForm(page, bob);
       await page.waitForURL(`${srv.url}/calendar`);
+      // the calendar has loaded (its requests done) before the session is ended below
+      await page.getByRole('heading', { name: 'No posts scheduled yet' }).waitFor();
 
       const report = page.waitForRequest((r) => r.url().endsWith('/api/v1/client-errors'));
       await page.evaluate(() => {

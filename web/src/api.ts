@@ -179,6 +179,8 @@ export class ApiError extends Error {
     readonly field: string | null = null,
     /** Seconds to wait, from Retry-After. */
     readonly retryAfter: number | null = null,
+    /** The whole parsed error answer (422 `problems`, say), when it was JSON. */
+    readonly body: unknown = null,
   ) {
     super(message);
   }
@@ -207,6 +209,10 @@ export interface CallOptions {
   body?: unknown;
   /** false: a 401 is just an error (sign-in form, start-up check), not "go sign in". */
   authRedirect?: boolean;
+  /** Stops the request; the call then rejects with an AbortError (a DOMException), not an ApiError. */
+  signal?: AbortSignal;
+  /** Send this text as the body with this Content-Type instead of JSON (CSV imports). */
+  raw?: { text: string; type: string };
 }
 
 function waitText(seconds: number): string {
@@ -231,7 +237,7 @@ function errorFrom(status: number, statusText: string, retryHeader: string | nul
   }
   if (message.length > 0) message = message[0]!.toUpperCase() + message.slice(1);
   if (!/[.!?…]$/.test(message)) message += '.';
-  return new ApiError(status, code, message, field, retryAfter);
+  return new ApiError(status, code, message, field, retryAfter, data);
 }
 
 async function toError(res: Response): Promise<ApiError> {
@@ -244,25 +250,39 @@ async function toError(res: Response): Promise<ApiError> {
   return errorFrom(res.status, res.statusText, res.headers.get('Retry-After'), data);
 }
 
-async function send(method: Method, path: string, body: unknown): Promise<Response> {
+async function send(
+  method: Method,
+  path: string,
+  body: unknown,
+  extra: { signal?: AbortSignal | undefined; raw?: { text: string; type: string } | undefined } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (extra.raw) headers['Content-Type'] = extra.raw.type;
+  else if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   try {
     return await fetch(BASE + path, {
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? null : JSON.stringify(body),
+      body: extra.raw ? extra.raw.text : body === undefined ? null : JSON.stringify(body),
+      signal: extra.signal ?? null,
     });
-  } catch {
+  } catch (err) {
+    if (extra.signal?.aborted) throw err;
     throw new ApiError(0, 'network', 'Could not reach the server. Check your connection and try again.');
   }
 }
 
+/** Whether a thrown value is a request stopped with its AbortSignal. */
+export function isAbort(err: unknown): boolean {
+  return err instanceof DOMException && err.name === 'AbortError';
+}
+
 /** One API call. Resolves to the parsed JSON (undefined for 204). */
 export async function api<T>(method: Method, path: string, options: CallOptions = {}): Promise<T> {
-  let res = await send(method, path, options.body);
+  const extra = { signal: options.signal, raw: options.raw };
+  let res = await send(method, path, options.body, extra);
   if (res.status === 403 && method !== 'GET') {
     // A stale CSRF token (another tab changed the password, say): fetch the current one, retry once.
     const err = await toError(res.clone());
@@ -271,7 +291,7 @@ export async function api<T>(method: Method, path: string, options: CallOptions 
       if (me.ok) {
         const data = (await me.json()) as { csrf_token?: string };
         setCsrfToken(data.csrf_token);
-        res = await send(method, path, options.body);
+        res = await send(method, path, options.body, extra);
       }
     }
   }

@@ -1,6 +1,6 @@
 import type { ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { navigate, usePath } from './router';
+import { navigate, useNavigationCount, usePath } from './router';
 import { Layout, Page, PRODUCT_NAME } from './components/Layout';
 import { AppShell } from './components/AppShell';
 import { ErrorBox, Loading } from './components/ui';
@@ -9,7 +9,7 @@ import { Landing } from './pages/Landing';
 import { Privacy } from './pages/Privacy';
 import { NotFound } from './pages/NotFound';
 import { SignIn, SignUp } from './pages/Auth';
-import { Analytics, Calendar, Compose } from './pages/Sections';
+import { Analytics } from './pages/Sections';
 import { Accounts } from './pages/Accounts';
 import { AcceptInvitation, NewWorkspace } from './pages/Workspaces';
 import { WorkspaceSettings } from './pages/settings/WorkspaceSettings';
@@ -22,9 +22,9 @@ import { ApiKeys, Profile, Sessions } from './pages/settings/Account';
  * A page loaded on first visit, in its own chunk (keeps the first download small).
  * Shows a loading line meanwhile, and a retry if the chunk cannot be fetched.
  */
-function lazyPage(load: () => Promise<ComponentType>): ComponentType {
+function lazyPage(load: () => Promise<ComponentType>): ComponentType & { preload: () => void } {
   let loaded: ComponentType | null = null;
-  return function LazyPage() {
+  const LazyPage = function LazyPage() {
     const [View, setView] = useState<ComponentType | null>(() => loaded);
     const [error, setError] = useState<unknown>(null);
     const [tick, setTick] = useState(0);
@@ -58,9 +58,25 @@ function lazyPage(load: () => Promise<ComponentType>): ComponentType {
     }
     return <Loading />;
   };
+  /** Fetch the chunk ahead of the first visit (a failure is retried on the visit). */
+  let preloading = false;
+  LazyPage.preload = () => {
+    if (loaded || preloading) return;
+    preloading = true;
+    load().then(
+      (v) => (loaded = v),
+      () => (preloading = false),
+    );
+  };
+  return LazyPage;
 }
 
 const Media = lazyPage(() => import('./pages/Media').then((m) => m.Media));
+const Calendar = lazyPage(() => import('./pages/Calendar').then((m) => m.Calendar));
+const Compose = lazyPage(() => import('./pages/Compose').then((m) => m.Compose));
+const Approvals = lazyPage(() => import('./pages/Approvals').then((m) => m.Approvals));
+const Queue = lazyPage(() => import('./pages/Queue').then((m) => m.Queue));
+const Campaigns = lazyPage(() => import('./pages/Campaigns').then((m) => m.Campaigns));
 
 /** Client routes. The server answers each of these paths with index.html. */
 const PUBLIC_ROUTES: Readonly<Record<string, ComponentType>> = {
@@ -73,6 +89,9 @@ const PUBLIC_ROUTES: Readonly<Record<string, ComponentType>> = {
 const APP_ROUTES: Readonly<Record<string, ComponentType>> = {
   '/calendar': Calendar,
   '/compose': Compose,
+  '/approvals': Approvals,
+  '/queue': Queue,
+  '/campaigns': Campaigns,
   '/media': Media,
   '/accounts': Accounts,
   '/analytics': Analytics,
@@ -86,6 +105,9 @@ const APP_ROUTES: Readonly<Record<string, ComponentType>> = {
   '/settings/sessions': Sessions,
   '/settings/api-keys': ApiKeys,
 };
+
+/** Views that start afresh on each navigation to them, even to the same path. */
+const FRESH_EACH_VISIT = new Set(['/compose']);
 
 /** Signed-in paths that lead elsewhere. */
 const APP_REDIRECTS: Readonly<Record<string, () => string>> = {
@@ -120,6 +142,7 @@ function Starting() {
 
 export function App() {
   const path = usePath();
+  const visit = useNavigationCount();
   const session = useSession();
 
   useEffect(() => {
@@ -141,6 +164,8 @@ export function App() {
   const token = inviteToken(path);
 
   if (session.status === 'signed-out') {
+    // The calendar comes right after signing in: fetch its code while the form is filled in.
+    if (path === '/signin' || path === '/signup') window.setTimeout(Calendar.preload, 0);
     if (token !== null) {
       return (
         <Layout>
@@ -171,7 +196,9 @@ export function App() {
   if (token !== null) view = <AcceptInvitation key={token} token={token} />;
   else if (Object.hasOwn(APP_ROUTES, path)) {
     const View = APP_ROUTES[path]!;
-    view = <View key={path} />;
+    // The composer starts afresh on every visit ("New post" while editing one, say),
+    // but not when it puts the id of a post it just created into the address.
+    view = <View key={FRESH_EACH_VISIT.has(path) ? `${path}#${visit}` : path} />;
   } else view = <NotFound key={path} />;
   return <AppShell session={session}>{view}</AppShell>;
 }

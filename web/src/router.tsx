@@ -12,12 +12,16 @@ const listeners = new Set<Listener>();
 /** True once the user has navigated inside the app (not on first load). */
 let navigatedInApp = false;
 
+/** How many navigations there have been (links, back and forward), to tell a new visit of the same path. */
+let navigations = 0;
+
 function notify(): void {
   for (const listener of listeners) listener();
 }
 
 window.addEventListener('popstate', () => {
   navigatedInApp = true;
+  navigations++;
   notify();
 });
 
@@ -45,6 +49,7 @@ export function navigate(to: string, options: { replace?: boolean } = {}): void 
     else window.history.pushState(null, '', target);
   }
   navigatedInApp = true;
+  navigations++;
   if (url.hash === '') window.scrollTo(0, 0);
   notify();
 }
@@ -66,6 +71,20 @@ export function usePath(): string {
     };
   }, []);
   return path;
+}
+
+/** The navigation count; re-renders the caller on every navigation, even to the same path. */
+export function useNavigationCount(): number {
+  const [count, setCount] = useState(navigations);
+  useEffect(() => {
+    const update = () => setCount(navigations);
+    listeners.add(update);
+    update();
+    return () => {
+      listeners.delete(update);
+    };
+  }, []);
+  return count;
 }
 
 type LinkProps = Omit<JSX.AnchorHTMLAttributes<HTMLAnchorElement>, 'href'> & {

@@ -6,11 +6,15 @@ import { Link, usePath } from '../router';
 import { loadWorkspaces, selectWorkspace, signOut } from '../session';
 import type { SignedIn } from '../session';
 import { roleLabel } from '../util';
+import { usePendingCount } from '../pending';
 import { Footer, PRODUCT_NAME } from './Layout';
 
 const NAV: readonly { href: string; label: string }[] = [
   { href: '/calendar', label: 'Calendar' },
-  { href: '/compose', label: 'Compose' },
+  { href: '/compose', label: 'New post' },
+  { href: '/approvals', label: 'Approvals' },
+  { href: '/queue', label: 'Queue' },
+  { href: '/campaigns', label: 'Campaigns' },
   { href: '/media', label: 'Media' },
   { href: '/accounts', label: 'Accounts' },
   { href: '/analytics', label: 'Analytics' },
@@ -158,6 +162,7 @@ function UserMenu({ session }: { session: SignedIn }) {
 
 export function AppShell({ session, children }: { session: SignedIn; children?: ComponentChildren }) {
   const path = usePath();
+  const pending = usePendingCount(session.workspaces && session.workspaces.length > 0 ? session.workspaceId : null);
   return (
     <>
       <a class="skip-link" href="#main">
@@ -178,8 +183,17 @@ export function AppShell({ session, children }: { session: SignedIn; children?: 
           <ul class="container">
             {NAV.map((item) => (
               <li key={item.href}>
-                <Link href={item.href} aria-current={isCurrent(path, item.href) ? 'page' : undefined}>
+                <Link
+                  href={item.href}
+                  aria-current={isCurrent(path, item.href) ? 'page' : undefined}
+                  aria-label={item.href === '/approvals' && pending ? `${item.label} (${pending} waiting)` : undefined}
+                >
                   {item.label}
+                  {item.href === '/approvals' && pending && (
+                    <span class="nav-count" aria-hidden="true">
+                      {pending}
+                    </span>
+                  )}
                 </Link>
               </li>
             ))}

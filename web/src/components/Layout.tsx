@@ -39,8 +39,11 @@ export function Page({ title, heading, headingClass, headingId, intro, children 
   const [notice] = useState(() => takeFlash(currentPath()));
   useEffect(() => {
     document.title = title ? `${title} · ${PRODUCT_NAME}` : PRODUCT_NAME;
-    if (wasNavigatedInApp()) headingRef.current?.focus({ preventScroll: true });
   }, [title]);
+  // Focus on arrival only: a title that changes later (a new post once saved) keeps the user's place.
+  useEffect(() => {
+    if (wasNavigatedInApp()) headingRef.current?.focus({ preventScroll: true });
+  }, []);
   return (
     <>
       <h1 ref={headingRef} id={headingId} tabIndex={-1} class={headingClass}>

@@ -1,7 +1,7 @@
 /*
- * Calendar, Compose and Analytics. Their features arrive in later
- * versions; for now each says plainly what will appear there. Also the
- * pieces every workspace page shares (WithWorkspace, Icon).
+ * Analytics, whose features arrive in a later version; for now it says
+ * plainly what will appear there. Also the pieces every workspace page
+ * shares (WithWorkspace, Icon).
  */
 import type { ComponentChildren } from 'preact';
 import { Page } from '../components/Layout';
@@ -83,28 +83,6 @@ function Section({
         </EmptyState>
       </WithWorkspace>
     </Page>
-  );
-}
-
-export function Calendar() {
-  return (
-    <Section title="Calendar" icon="calendar" emptyTitle="No posts scheduled yet">
-      <p>
-        Scheduled and published posts will appear here by day, week and month, in the workspace’s
-        time zone, grouped by campaign. Scheduling arrives in a later version.
-      </p>
-    </Section>
-  );
-}
-
-export function Compose() {
-  return (
-    <Section title="Compose" icon="compose" emptyTitle="Composing arrives soon">
-      <p>
-        Here you will write a post once, with text, images or video, tailor it for each platform, and
-        check previews and limits before saving or scheduling it.
-      </p>
-    </Section>
   );
 }
 
