@@ -52,6 +52,8 @@ typedef struct ejob {
     int reconciling; /* running ops->reconcile */
     int refreshed;   /* the one refresh-and-retry of this attempt is used */
     int create_step; /* the transfer running is a create step */
+    int lost_status; /* a create step's answer was lost (HTTP status, 0 = none): after the
+                        reconciliation finds nothing, the attempt fails as passing */
     ej_phase phase;
     int64_t wake_at;
     int platform_slot; /* index in the platform table, -1 none */
@@ -586,8 +588,25 @@ static void step(engine *e, ejob *j, const plat_response *last)
                                      .remote_url = pj->remote_url,
                                      .warning = pj->warning[0] ? pj->warning : NULL};
                 finish(e, j, &end);
+            } else if (j->lost_status != 0) {
+                /* it did not go out: the platform failed or the connection dropped; try again
+                   later like any passing failure (backoff, counted) */
+                count(e, &e->reconciled_missing);
+                if (j->lost_status > 0)
+                    snprintf(pj->err.message, sizeof pj->err.message,
+                             "the platform had a problem (HTTP %d); trying again later",
+                             j->lost_status);
+                else
+                    snprintf(pj->err.message, sizeof pj->err.message,
+                             "the connection to the platform dropped; trying again later");
+                pj->err.kind = PERR_TRANSIENT;
+                pj->err.http_status = j->lost_status > 0 ? j->lost_status : 0;
+                snprintf(pj->err.code, sizeof pj->err.code, "%s",
+                         j->lost_status > 0 ? "server_error" : "network");
+                j->lost_status = 0;
+                finish_error(e, j);
             } else {
-                /* not there: publishing goes on from the saved progress */
+                /* not there (a worker stopped before learning it): go on from the progress */
                 count(e, &e->reconciled_missing);
                 j->phase = EJ_READY;
             }
@@ -642,6 +661,7 @@ static void transfer_done(engine *e, ejob *j, CURLcode rc)
     if (was_create && !known) {
         /* the post may or may not exist now: find out before anything else */
         j->reconciling = 1;
+        j->lost_status = rc == CURLE_OK ? (int)status : -1;
         j->phase = EJ_WAIT;
         j->wake_at = clock_now_ms() + 3000;
     } else {

@@ -115,6 +115,10 @@ int transfer_setup(transfer *t, const pub_request *q, media_store *ms, const pub
     curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "Post2Share/" P2S_VERSION);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* A create step never goes on a reused connection: libcurl resends a request silently when
+       a kept-alive connection turns out dead, which for a create could post twice. */
+    if (q->create_step)
+        curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
     for (int i = 0; i < q->r.nheaders; i++)
         t->hdrs = curl_slist_append(t->hdrs, q->r.headers[i]);
     t->hdrs = curl_slist_append(t->hdrs, "Expect:");

@@ -1189,6 +1189,9 @@ static pub_step on_list(pub_job *job, const plat_response *r)
         since = sent;
     since -= FB_CLOCK_SLACK_MS;
     int older = 0;
+    /* A post without text cannot be told from another without text: if any such post was made
+       since ours was sent, it is "cannot tell" (counted across pages in the state). */
+    int blank = text_of(job)[strspn(text_of(job), " \t\r\n")] == '\0';
     size_t i;
     json_t *p;
     json_array_foreach(data, i, p)
@@ -1203,6 +1206,10 @@ static pub_step on_list(pub_job *job, const plat_response *r)
         if (at < 0 || id_of(p, "id", id, sizeof id) != 0 ||
             !same_text(msg != NULL ? msg : "", text_of(job)))
             continue;
+        if (blank) {
+            pub_state_set_int(job, "rc_blank", pub_state_int(job, "rc_blank", 0) + 1);
+            continue;
+        }
         const char *perma = json_string_value(json_object_get(p, "permalink_url"));
         pub_step s = done_with(job, id, perma, "");
         json_decref(j);
@@ -1219,6 +1226,14 @@ static pub_step on_list(pub_job *job, const plat_response *r)
         json_decref(j);
         json_object_del(job->state, "rc_step");
         json_object_del(job->state, "rc_pages");
+        int64_t nblank = pub_state_int(job, "rc_blank", 0);
+        json_object_del(job->state, "rc_blank");
+        if (nblank > 0)
+            return pub_fail(job, PERR_PERMANENT, r->status, "ambiguous",
+                            "%s: the Page has a post without text from about the time this one "
+                            "was sent, and Post2Share cannot tell whether it is this one; check "
+                            "the Page, and retry only if this post is not there",
+                            what);
         return pub_done(job, "", "");
     }
     if (pages >= FB_RECONCILE_PAGES) {

@@ -526,6 +526,13 @@ static app_err target_move(db *d, int64_t ws, int64_t post_id, int64_t target_id
 app_err store_target_retry(db *d, int64_t workspace_id, int64_t post_id, int64_t target_id,
                            int64_t now_ms, int64_t user_id)
 {
+    /* After "cannot tell whether it went out" the person was asked to look at the platform
+       first: their retry lets the create step be sent again. */
+    db_param p[2] = {DB_I(target_id), DB_I(workspace_id)};
+    db_query(d,
+             "UPDATE post_targets SET pending_create = 0 WHERE id = ? AND workspace_id = ? AND "
+             "state = 'failed' AND error_code = 'ambiguous'",
+             p, 2, NULL, NULL);
     return target_move(d, workspace_id, post_id, target_id, "('failed')", "retry_wait", now_ms,
                        user_id, "post.target_retried");
 }
