@@ -1204,15 +1204,17 @@ static void test_reconcile(void **state)
     assert_string_equal(job.remote_id, "");
     pub_job_free(&job);
 
-    /* Posts without a message match an empty text (a captionless photo). */
+    /* A post without a message in the window cannot be told from ours (a captionless photo):
+       "cannot tell", for the person to check, never a guess. */
     job_start(&job, "photos", images, 1);
     job.text = "";
     pub_facebook.reconcile(&job, NULL);
     assert_int_equal(rc_step(&job, 200,
                              "{\"data\":[{\"id\":\"P_7\",\"created_time\":"
                              "\"2025-10-09T10:53:20+0200\"}]}"),
-                     PUB_DONE);
-    assert_string_equal(job.remote_id, "P_7");
+                     PUB_FAIL);
+    assert_int_equal(job.err.kind, PERR_PERMANENT);
+    assert_string_equal(job.err.code, "ambiguous");
     assert_string_equal(job.remote_url, "https://www.facebook.com/P_7");
     pub_job_free(&job);
 
