@@ -765,7 +765,19 @@ static void *refresh_main(void *arg)
         pthread_mutex_unlock(&e->mu);
         int refreshed = 0;
         char err[200] = "", status[24];
-        app_err r = acct_refresh(e->a, j->sj.account_id, 1, &refreshed, err, sizeof err);
+        /* Several targets of one account meet the same dead token: refresh once, and let the
+           others take the token that refresh stored. */
+        char *cur = malloc(PLAT_TOKEN_MAX);
+        app_err r = APP_OK;
+        if (cur == NULL ||
+            acct_access_token(e->a, j->sj.account_id, cur, PLAT_TOKEN_MAX, status,
+                              sizeof status) != APP_OK ||
+            strcmp(cur, j->token) == 0)
+            r = acct_refresh(e->a, j->sj.account_id, 1, &refreshed, err, sizeof err);
+        if (cur != NULL) {
+            sodium_memzero(cur, PLAT_TOKEN_MAX);
+            free(cur);
+        }
         app_err t = acct_access_token(e->a, j->sj.account_id, j->token, sizeof j->token, status,
                                       sizeof status);
         /* 1 renewed; 0 refused for good (the account now needs reconnecting); -1 not now */
@@ -773,8 +785,9 @@ static void *refresh_main(void *arg)
         if (j->refresh_ok == 0)
             snprintf(j->refresh_err, sizeof j->refresh_err,
                      "the platform no longer accepts this account's access and it could not be "
-                     "renewed%s%s; reconnect the account",
-                     err[0] ? ": " : "", err);
+                     "renewed%s%s%s",
+                     err[0] ? ": " : "", err,
+                     strstr(err, "reconnect") != NULL ? "" : "; reconnect the account");
         else
             snprintf(j->refresh_err, sizeof j->refresh_err,
                      "the account's access expired and could not be renewed just now%s%s; "

@@ -18,7 +18,10 @@ export async function startSim(opts = {}) {
   proc.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
   const url = await new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`simulator did not start\n${stderr}`)), 10000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL'); // never leave it running: node --test would not exit
+      rej(new Error(`simulator did not start\n${stderr}`));
+    }, 10000);
     proc.stdout.on('data', (d) => {
       stdout += d;
       const m = stdout.match(/listening on (http:\/\/\S+)/);
