@@ -395,9 +395,17 @@ static json_t *target_json(const db_rows *r, int i, int col, int full)
     json_object_set_new(t, "remote_url", rowjson_text_or_null(r, i, col + 6));
     json_object_set_new(t, "error", rowjson_text_or_null(r, i, col + 7));
     json_object_set_new(t, "account_status", rowjson_text_or_null(r, i, col + 8));
+    const char *st = db_rows_text(r, i, col + 5);
+    /* when a waiting target is due (a retry's time) */
+    json_object_set_new(t, "due_at",
+                        st != NULL && (strcmp(st, "retry_wait") == 0 || strcmp(st, "scheduled") == 0)
+                            ? rowjson_instant_or_null(r, i, col + 9)
+                            : json_null());
+    json_object_set_new(t, "recovered", json_boolean(db_rows_int(r, i, col + 10, 0) != 0));
+    json_object_set_new(t, "error_code", rowjson_text_or_null(r, i, col + 11));
     if (full) {
-        json_object_set_new(t, "text", rowjson_text_or_null(r, i, col + 9));
-        const char *o = db_rows_text(r, i, col + 10);
+        json_object_set_new(t, "text", rowjson_text_or_null(r, i, col + 12));
+        const char *o = db_rows_text(r, i, col + 13);
         json_t *opts = o != NULL ? json_loads(o, 0, NULL) : NULL;
         json_object_set_new(t, "options", opts != NULL ? opts : json_object());
     }
@@ -406,7 +414,7 @@ static json_t *target_json(const db_rows *r, int i, int col, int full)
 
 #define TARGET_COLS                                                                                \
     "t.id, t.account_id, t.platform, a.name, t.kind, t.state, t.remote_url, t.error_message, "     \
-    "a.status"
+    "a.status, t.due_at, t.recovered, t.error_code"
 
 app_err store_post_get(db *d, int64_t workspace_id, int64_t id, json_t **out)
 {

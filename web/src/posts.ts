@@ -38,11 +38,19 @@ export const STATE_LABEL: Readonly<Record<string, string>> = {
   scheduled: 'Scheduled',
   publishing: 'Publishing',
   processing: 'Processing',
-  retry_wait: 'Retrying soon',
+  retry_wait: 'Waiting to retry',
+  unknown: 'Checking',
   published: 'Published',
   partially_published: 'Partly published',
   failed: 'Failed',
+  cancelled: 'Cancelled',
 };
+
+/** Target states in which a worker holds the target (it cannot be cancelled then). */
+export const PUBLISHING_TARGET_STATES: ReadonlySet<string> = new Set(['publishing', 'processing', 'unknown']);
+
+/** Post states from which publishing has started: the post can no longer be changed (409 post_locked). */
+export const LOCKED_STATES: ReadonlySet<string> = new Set(['publishing', 'published', 'partially_published', 'failed']);
 
 export const stateLabel = (state: string | null | undefined): string =>
   state ? (STATE_LABEL[state] ?? state.replace(/_/g, ' ')) : '—';
@@ -59,6 +67,9 @@ export function stateTone(state: string): string {
     case 'changes_requested':
     case 'partially_published':
     case 'publishing':
+    case 'processing':
+    case 'retry_wait':
+    case 'unknown':
       return 'badge badge-warning';
     case 'failed':
       return 'badge badge-danger';
@@ -111,6 +122,11 @@ export interface PostTarget {
   state: string;
   remote_url: string | null;
   error: unknown;
+  account_status?: string | null;
+  /** When a target waiting to be retried is due, if the server says. */
+  due_at?: string | null;
+  /** Published after an earlier failure, if the server says (the attempt log tells otherwise). */
+  recovered?: boolean | null;
 }
 
 export interface Person {
@@ -198,7 +214,17 @@ export interface CalendarPost {
   thumbnail_url?: string | null;
   version?: number;
   created_by?: Person | null;
-  targets: { id: number; account_id: number; platform: string; account_name?: string | null; state: string; remote_url: string | null }[];
+  targets: {
+    id: number;
+    account_id: number;
+    platform: string;
+    account_name?: string | null;
+    account_status?: string | null;
+    state: string;
+    remote_url: string | null;
+    error?: string | null;
+    due_at?: string | null;
+  }[];
 }
 
 export interface CalendarPage {
@@ -660,6 +686,39 @@ export const EDITABLE: ReadonlySet<string> = new Set([
   'approved',
   'scheduled',
 ]);
+
+/** A link to a post on a platform, only when it is http(s). */
+export function safeUrl(u: string | null | undefined): string | null {
+  return u && /^https?:\/\//i.test(u) ? u : null;
+}
+
+/* ---------- Publishing: the attempt log ---------- */
+
+/** One request an attempt made to the platform (never tokens, never bodies). */
+export interface AttemptRequest {
+  started_at: string | null;
+  ended_at: string | null;
+  method: string;
+  url: string;
+  /** The one request that makes the post public. */
+  create_step: boolean;
+  status: number | null;
+  error: string | null;
+}
+
+export interface Attempt {
+  id: number;
+  target_id: number;
+  worker: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  /** published, retry, failed, released; null while it runs or when it was cut short. */
+  outcome: string | null;
+  error_kind: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  requests: AttemptRequest[];
+}
 
 /** A valid #RRGGBB colour, or null. */
 export function safeColor(c: string | null | undefined): string | null {

@@ -12,7 +12,10 @@ import type { SocialAccount, Workspace } from '../api';
 import { Page } from '../components/Layout';
 import { EmptyState, ErrorBox, Loading } from '../components/ui';
 import { CampaignSwatch, PlatformIcon, StateBadge, campaignStyle, refreshPending, useAccounts, useCampaigns } from '../components/PostBits';
+import { LiveGlyph } from '../components/Publishing';
+import { nextChangeOf, usePostChanges } from '../live';
 import {
+  LOCKED_STATES,
   MOVABLE,
   POST_STATES,
   PUBLISHING_PLATFORMS,
@@ -26,6 +29,7 @@ import {
   platformName,
   postLocal,
   problemsOf,
+  safeUrl,
   startOfMonth,
   startOfWeek,
   stateLabel,
@@ -181,6 +185,34 @@ function uniquePlatforms(p: CalendarPost): string[] {
   return [...new Set(p.targets.map((t) => t.platform))];
 }
 
+/** The published targets with a link to the post on their platform. */
+function publishedLinks(p: CalendarPost): { id: number; platform: string; url: string }[] {
+  const out: { id: number; platform: string; url: string }[] = [];
+  for (const t of p.targets) {
+    const url = t.state === 'published' ? safeUrl(t.remote_url) : null;
+    if (url) out.push({ id: t.id, platform: t.platform, url });
+  }
+  return out;
+}
+
+const FINAL_WORDS: Readonly<Record<string, string>> = {
+  publishing: 'is being published',
+  published: 'was published',
+  partially_published: 'was published on some accounts; others failed',
+  failed: 'failed to publish',
+};
+
+/** For screen readers: the posts that started or finished publishing between two readings. */
+function announceChanges(before: readonly CalendarPost[] | null | undefined, after: readonly CalendarPost[]): string {
+  if (!before) return '';
+  const out: string[] = [];
+  for (const p of after) {
+    const old = before.find((x) => x.id === p.id);
+    if (old && old.state !== p.state && FINAL_WORDS[p.state]) out.push(`“${excerpt(p.body, 40)}” ${FINAL_WORDS[p.state]}.`);
+  }
+  return out.join(' ');
+}
+
 function MoveForm({
   p,
   day,
@@ -262,10 +294,15 @@ function PostChip({
       return a ? `${a.name || accountLabel(a)} on ${platformName(t.platform)}` : platformName(t.platform);
     })
     .join(', ');
-  const label = `${local?.time ?? ''} ${excerpt(p.body, 60)}. ${stateLabel(p.state)}. ${names}${p.campaign ? `. Campaign ${p.campaign.name}` : ''}`;
+  const failedOn = LOCKED_STATES.has(p.state)
+    ? p.targets.filter((t) => t.state === 'failed').map((t) => platformName(t.platform))
+    : [];
+  const label = `${local?.time ?? ''} ${excerpt(p.body, 60)}. ${stateLabel(p.state)}${failedOn.length ? ` (failed on ${failedOn.join(', ')})` : ''}. ${names}${p.campaign ? `. Campaign ${p.campaign.name}` : ''}`;
+  const links = publishedLinks(p);
   return (
     <li
       class={`cal-chip cal-chip-${p.state}${p.campaign ? ' cal-chip-campaign' : ''}`}
+      data-state={p.state}
       style={campaignStyle(p.campaign?.color)}
       draggable={movable}
       data-post-id={p.id}
@@ -284,10 +321,34 @@ function PostChip({
               <PlatformIcon key={pf} platform={pf} size="sm" />
             ))}
           </span>
-          <span class={`cal-chip-state state-dot-${p.state}`} title={stateLabel(p.state)} />
+          {LOCKED_STATES.has(p.state) ? (
+            <span class={`cal-chip-live live-${p.state}`} title={stateLabel(p.state)}>
+              <LiveGlyph state={p.state} />
+            </span>
+          ) : (
+            <span class={`cal-chip-state state-dot-${p.state}`} title={stateLabel(p.state)} />
+          )}
         </span>
         <span class="cal-chip-text">{excerpt(p.body, showTime ? 70 : 40)}</span>
       </button>
+      {links.length > 0 && (
+        <span class="cal-chip-links">
+          {links.map((l) => (
+            <a
+              key={l.id}
+              class="cal-chip-link"
+              href={l.url}
+              target="_blank"
+              rel="noopener noreferrer"
+              aria-label={`View on ${platformName(l.platform)}: ${excerpt(p.body, 40)} (opens in a new tab)`}
+              title={`View on ${platformName(l.platform)}`}
+            >
+              <PlatformIcon platform={l.platform} size="sm" />
+              <span aria-hidden="true">↗</span>
+            </a>
+          ))}
+        </span>
+      )}
       {movable && (
         <button
           ref={moveRef}
@@ -729,7 +790,16 @@ function PostRow({ p, timeZone, accounts }: { p: PostSummary; timeZone: string; 
         )}
       </td>
       <td data-label="State">
-        <StateBadge state={p.state} />
+        <span class="list-state">
+          <LiveGlyph state={p.state} />
+          <StateBadge state={p.state} />
+        </span>
+        {publishedLinks(p).map((l) => (
+          <a key={l.id} class="cell-detail list-link" href={l.url} target="_blank" rel="noopener noreferrer">
+            View on {platformName(l.platform)}
+            <span class="visually-hidden"> (opens in a new tab)</span>
+          </a>
+        ))}
       </td>
     </tr>
   );
@@ -771,6 +841,24 @@ function ListView({
       },
     );
   }, [workspace.id, fq, tick]);
+
+  // Live: read the first page again while a post on the list is due or publishing; update those already shown.
+  const postsRef = useRef<PostSummary[] | null>(null);
+  postsRef.current = posts;
+  usePostChanges(
+    workspace.id,
+    async (change) => {
+      const shown = postsRef.current;
+      if (!shown || (change.post_id !== null && !shown.some((p) => p.id === change.post_id))) return;
+      const g = gen.current;
+      const r = await get<PostList>(url(null));
+      if (g !== gen.current) return;
+      const fresh = new Map((r.posts ?? []).map((p) => [p.id, p]));
+      setPosts((old) => (old ? old.map((p) => fresh.get(p.id) ?? p) : old));
+    },
+    () => (posts ? nextChangeOf(posts) : null),
+    [posts],
+  );
 
   const more = async () => {
     if (cursor === null) return;
@@ -882,6 +970,26 @@ function CalendarBody({ workspace }: { workspace: Workspace }) {
       },
     );
   }, [workspace.id, from, to, fq, where.view, tick]);
+
+  // Live: while a post of the range is due or publishing, read the range again every few seconds (live.ts).
+  const dataRef = useRef<CalendarPage | null>(null);
+  dataRef.current = data;
+  usePostChanges(
+    workspace.id,
+    async (change) => {
+      const shown = dataRef.current;
+      if (where.view === 'list' || !shown) return;
+      if (change.post_id !== null && !shown.posts.some((p) => p.id === change.post_id)) return;
+      const g = gen.current;
+      const r = await get<CalendarPage>(`/workspaces/${seg(workspace.id)}/calendar?from=${from}&to=${to}${fq ? `&${fq}` : ''}`);
+      if (g !== gen.current) return;
+      const said = announceChanges(dataRef.current?.posts, r.posts ?? []);
+      setData(r);
+      if (said) setStatus(said);
+    },
+    () => (where.view !== 'list' && data ? nextChangeOf(data.posts) : null),
+    [data, where.view],
+  );
 
   const mayMove = (p: CalendarPost) => editor && MOVABLE.has(p.state) && !!postLocal(p, tz);
 

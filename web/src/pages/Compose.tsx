@@ -13,8 +13,10 @@ import { Page, setFlash } from '../components/Layout';
 import { ConfirmButton, ErrorBox, Loading } from '../components/ui';
 import { PlatformIcon, StateBadge, refreshPending, useAccounts, useCampaigns } from '../components/PostBits';
 import { Preview } from '../components/Preview';
+import { nextChange, usePostChanges } from '../live';
 import {
   KINDS,
+  LOCKED_STATES,
   LINKEDIN_VISIBILITY,
   X_REPLY_SETTINGS,
   YOUTUBE_CATEGORIES,
@@ -49,6 +51,7 @@ import type {
 import { navigate } from '../router';
 import { currentWorkspace, useSession } from '../session';
 import { canContribute, canEdit, roleLabel } from '../util';
+import { PostView } from './PostView';
 import { WithWorkspace } from './Sections';
 import '../styles/posts.css';
 
@@ -1267,12 +1270,15 @@ function Composer({
   postId: initialId,
   prefillDay,
   onCreated,
+  onViewing,
 }: {
   workspace: Workspace;
   userId: number;
   postId: number | null;
   prefillDay: string | null;
   onCreated: (id: number) => void;
+  /** Whether the post is shown read-only because publishing has started. */
+  onViewing: (viewing: boolean) => void;
 }) {
   const role = workspace.role;
   const editor = canEdit(role);
@@ -1296,8 +1302,45 @@ function Composer({
   const [lastAction, setLastAction] = useState<Busy>(null);
   const [status, setStatus] = useState('');
   const [tick, setTick] = useState(0);
+  const [pollTick, setPollTick] = useState(0);
+  const [lockNotice, setLockNotice] = useState<string | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
   const edited = useRef(false);
+  const savedRef = useRef<Post | null>(null);
+  savedRef.current = saved;
+
+  /** Take the server's reading of the post (after retry, cancel, or a live update). */
+  const adopt = (p: Post) => {
+    setSaved(p);
+    setDraft(draftFromPost(p, tz));
+    edited.current = false;
+  };
+
+  // Live: while the post is due or publishing, read it again every few seconds (live.ts).
+  const viewing = !!saved && LOCKED_STATES.has(saved.state);
+  usePostChanges(
+    workspace.id,
+    async (change) => {
+      const cur = savedRef.current;
+      if (!cur || (change.post_id !== null && change.post_id !== cur.id)) return;
+      const r = await get<unknown>(`/workspaces/${seg(workspace.id)}/posts/${seg(cur.id)}`);
+      const p = postOf(r);
+      const now = savedRef.current;
+      if (!p || !now || now.id !== p.id) return;
+      if (LOCKED_STATES.has(p.state) || LOCKED_STATES.has(now.state)) {
+        if (!LOCKED_STATES.has(now.state) && edited.current) {
+          setLockNotice('Publishing started before your latest changes were saved; they were not saved. This is the post as it went out.');
+        }
+        adopt(p);
+        setPollTick((n) => n + 1);
+      } else if (p.state !== now.state && !edited.current) {
+        adopt(p);
+      }
+    },
+    () => (savedRef.current ? nextChange(savedRef.current) : null),
+    [saved],
+  );
+  useEffect(() => onViewing(viewing), [viewing]);
 
   // Load the post being edited.
   useEffect(() => {
@@ -1417,13 +1460,12 @@ function Composer({
   /* ----- Who may do what ----- */
   const state = saved?.state ?? 'draft';
   const own = !saved || saved.created_by?.id === userId;
-  const lockedStates = ['publishing', 'published', 'partially_published', 'failed'];
   const mayWrite = saved
-    ? !lockedStates.includes(state) &&
+    ? !LOCKED_STATES.has(state) &&
       (editor || (canContribute(role) && own && (state === 'draft' || state === 'changes_requested')))
     : canContribute(role);
   const readOnly = !mayWrite;
-  const mayDelete = !!saved && !lockedStates.includes(state) && (editor || (own && state === 'draft' && canContribute(role)));
+  const mayDelete = !!saved && !LOCKED_STATES.has(state) && (editor || (own && state === 'draft' && canContribute(role)));
   const mayCancel = !!saved && editor && ['scheduled', 'approved', 'pending_approval'].includes(state);
 
   /* ----- Saving ----- */
@@ -1497,15 +1539,24 @@ function Composer({
       if (problems.length || warnings.length) setCheck((c) => ({ ...(c ?? { schedule: null, targets: [] }), problems, warnings }) as Validation);
       const when = postLocal(p.schedule, tz);
       let msg: string;
-      if (p.state === 'scheduled') msg = `Scheduled for ${formatLocal(when)} (${tz.replace(/_/g, ' ')}).`;
+      if (p.state === 'scheduled' && p.schedule?.mode !== 'now') msg = `Scheduled for ${formatLocal(when)} (${tz.replace(/_/g, ' ')}).`;
       else if (p.state === 'pending_approval') msg = 'Submitted for approval. An editor will review it.';
-      else if (p.state === 'publishing' || p.state === 'published') msg = 'Publishing now.';
+      else if (p.state === 'publishing' || p.state === 'published' || (p.state === 'scheduled' && p.schedule?.mode === 'now')) msg = 'Publishing now.';
       else if (p.state === 'approved') msg = 'Saved. The post is approved and waits for a time.';
       else msg = problems.length ? `Draft saved, with ${problems.length} problem${problems.length === 1 ? '' : 's'} to fix before it can be scheduled.` : 'Draft saved.';
       setStatus(msg);
       refreshPending(workspace.id);
     } catch (err) {
-      if (err instanceof ApiError) {
+      if (err instanceof ApiError && err.code === 'post_locked' && postId !== null) {
+        // The worker took the post meanwhile: show it as it goes out.
+        setLockNotice('Publishing had already started, so your changes were not saved. This is the post as it goes out.');
+        try {
+          const p = postOf(await get<unknown>(`/workspaces/${seg(workspace.id)}/posts/${seg(postId)}`));
+          if (p) adopt(p);
+        } catch (e2) {
+          setError(e2 instanceof Error ? e2 : new Error(messageOf(e2)));
+        }
+      } else if (err instanceof ApiError) {
         setError(err);
         if (err.status === 422) {
           const b = err.body as { problems?: unknown; warnings?: unknown } | null;
@@ -1626,6 +1677,22 @@ function Composer({
     } else errorText = error.message || 'Something went wrong.';
   }
 
+  if (saved && viewing) {
+    return (
+      <PostView
+        workspace={workspace}
+        post={saved}
+        accounts={accounts ?? []}
+        pollTick={pollTick}
+        notice={lockNotice}
+        onPost={(p) => {
+          adopt(p);
+          setLockNotice(null);
+        }}
+      />
+    );
+  }
+
   return (
     <form
       ref={formRef}
@@ -1660,7 +1727,7 @@ function Composer({
         <p class="notice">
           {!canContribute(role)
             ? `You can read posts in ${workspace.name}; as a ${roleLabel(role).toLowerCase()} you cannot change them.`
-            : lockedStates.includes(state)
+            : LOCKED_STATES.has(state)
               ? `This post is ${stateLabel(state).toLowerCase()}: it can no longer be changed.`
               : `Contributors change only their own posts, while they are drafts or have changes requested. This one is ${stateLabel(state).toLowerCase()}.`}
         </p>
@@ -1791,27 +1858,6 @@ function Composer({
             />
           </section>
 
-          {saved && lockedStates.includes(saved.state) && (
-            <section class="card" aria-labelledby="compose-results-heading">
-              <h2 id="compose-results-heading">Results</h2>
-              <ul class="rows">
-                {saved.targets.map((t) => (
-                  <li key={t.id} class="row">
-                    <span class="row-main">
-                      <PlatformIcon platform={t.platform} /> {t.account_name ?? platformName(t.platform)}
-                    </span>
-                    <StateBadge state={t.state} />
-                    {t.remote_url && /^https?:\/\//.test(t.remote_url) && (
-                      <a href={t.remote_url} target="_blank" rel="noopener noreferrer">
-                        View on {platformName(t.platform)}
-                      </a>
-                    )}
-                    {t.error ? <p class="field-error">{typeof t.error === 'string' ? t.error : ((t.error as { message?: string }).message ?? 'Failed')}</p> : null}
-                  </li>
-                ))}
-              </ul>
-            </section>
-          )}
         </div>
 
         <aside class="composer-side">
@@ -1956,7 +2002,8 @@ export function Compose() {
   const workspace = currentWorkspace(session);
   const [{ post: postId, day }] = useState(readQuery);
   const [created, setCreated] = useState(false);
-  const title = postId || created ? 'Edit post' : 'New post';
+  const [viewing, setViewing] = useState(false);
+  const title = viewing ? 'Post' : postId || created ? 'Edit post' : 'New post';
   return (
     <Page title={title} heading={title} intro={workspace ? `${workspace.name} · you are ${roleLabel(workspace.role).toLowerCase()}` : undefined}>
       <WithWorkspace>
@@ -1968,6 +2015,7 @@ export function Compose() {
             postId={postId}
             prefillDay={day}
             onCreated={() => setCreated(true)}
+            onViewing={setViewing}
           />
         )}
       </WithWorkspace>
