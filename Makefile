@@ -29,7 +29,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 WEB_SRC  := $(shell find web/src web/public web/index.html web/package.json web/vite.config.* web/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: all server sim unit web deps run test asan test-unit format check-format clean
+.PHONY: all server sim unit web deps run test asan test-unit format check-format clean bench
 
 all: server sim unit web
 
@@ -46,6 +46,14 @@ $(BUILD)/tools/platform-sim/%.o: tools/platform-sim/%.c
 	@echo "  CC      $<"
 	@$(CC) -std=c17 $(OPT) $(SAN) $(WARN) -Isrc -MMD -MP $(shell pkg-config --cflags $(SIM_PKGS)) -c -o $@ $<
 unit: $(UNIT_BIN)
+
+# bench/curl_ceiling: the plain libcurl multi loop bench/publish.mjs compares the worker with.
+bench: $(BUILD)/bench/curl_ceiling
+
+$(BUILD)/bench/curl_ceiling: bench/curl_ceiling.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) -std=c17 $(OPT) $(WARN) $(shell pkg-config --cflags libcurl jansson) -o $@ $< $(shell pkg-config --libs libcurl jansson)
 
 $(BUILD)/post2share: $(OBJ)
 	@echo "  LD      $@"

@@ -13,7 +13,7 @@ run_pkgs=(build-essential pkg-config gzip ca-certificates tzdata
           libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev libpq-dev
           libcurl4-gnutls-dev zlib1g-dev libutf8proc-dev
           libvips-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libmagic-dev libcsv-dev)
-test_pkgs=(libcmocka-dev postgresql sqlite3 chromium curl procps)
+test_pkgs=(libcmocka-dev postgresql sqlite3 chromium curl procps python3-aiosmtpd)
 
 pkgs=("${run_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")

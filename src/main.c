@@ -22,6 +22,8 @@
 #include "http/server.h"
 #include "media/probe.h"
 #include "media/storage.h"
+#include "notify/senders.h" /* notify wiring */
+#include "http/sse.h"       /* notify wiring */
 #include "media/probe.h"
 #include "store/migrate.h"
 #include "store/nodes.h"
@@ -204,9 +206,27 @@ static int cmd_rotate_key(int argc, char **argv)
     if (skipped > 0)
         printf("%d account(s) had tokens that cannot be read; they now ask to be reconnected\n",
                skipped);
+    int hooks = 0, hooks_skipped = 0;
+    if (api_webhooks_reseal_all(&b.app, &hooks, &hooks_skipped) != APP_OK) {
+        fprintf(stderr, "post2share: rotate-key: webhook secrets (run it again to finish)\n");
+        boot_down(&b);
+        return 1;
+    }
+    printf("re-encrypted the secrets of %d webhook(s)\n", hooks);
+    if (hooks_skipped > 0)
+        printf("%d webhook secret(s) cannot be read; rotate those webhooks' secrets\n",
+               hooks_skipped);
     boot_down(&b);
     return 0;
 }
+
+/* --- notify wiring: after events are stored, wake this process's senders and live streams --- */
+static void wake_listeners(const app *a)
+{
+    senders_wake(a->senders); /* email and webhook delivery (NULL ignored) */
+    sse_hub_wake(a->sse);     /* live streams (NULL ignored) */
+}
+/* --- end of notify wiring --- */
 
 /* serve (http 1) or worker (http 0): until SIGTERM/SIGINT. */
 static int run_node(int argc, char **argv, int http)
@@ -264,11 +284,20 @@ static int run_node(int argc, char **argv, int http)
     store_node_register(a->db, a->node_id, http ? "serve" : "worker", host, (int64_t)getpid(),
                         P2S_VERSION, clock_now_ms());
 
+    /* --- notify wiring: senders and on_event set before any thread that emits events starts
+       (the refresher, the engine, the HTTP server); stopped after they stopped --- */
+    a->senders = senders_start(a); /* NULL: emails and deliveries stay queued (logged) */
+    a->on_event = wake_listeners;
+    /* --- end of notify wiring --- */
+    if (http)
+        a->sse = sse_hub_start(a); /* notify wiring (sse): NULL: /api/v1/events answers 503 */
     refresher *ref = refresher_start(a, b.cfg.refresh_interval_s);
     if (b.cfg.worker) {
         a->engine = engine_start(a);
         if (a->engine == NULL) {
             refresher_stop(ref);
+            senders_stop(a->senders, 0); /* notify wiring */
+            sse_hub_stop(a->sse);        /* notify wiring (sse) */
             store_node_remove(a->db, a->node_id, clock_now_ms(), NODE_STALE_MS);
             boot_down(&b);
             return 1;
@@ -283,6 +312,8 @@ static int run_node(int argc, char **argv, int http)
         fprintf(stderr, "post2share: %s\n", err);
         engine_stop(a->engine, 0);
         refresher_stop(ref);
+        senders_stop(a->senders, 0); /* notify wiring */
+        sse_hub_stop(a->sse);        /* notify wiring (sse) */
         store_node_remove(a->db, a->node_id, clock_now_ms(), NODE_STALE_MS);
         boot_down(&b);
         return 1;
@@ -316,6 +347,7 @@ static int run_node(int argc, char **argv, int http)
     }
     if (srv != NULL) {
         http_server_quiesce(srv);
+        sse_hub_close(a->sse); /* notify wiring (sse): streams end, so drain and stop finish */
         int left = http_server_drain(srv, b.cfg.shutdown_timeout * 1000);
         if (left > 0)
             log_msg(&a->log, LOG_WARN, "%d request(s) still running at shutdown timeout", left);
@@ -324,6 +356,10 @@ static int run_node(int argc, char **argv, int http)
     engine_stop(a->engine, b.cfg.shutdown_timeout);
     a->engine = NULL;
     refresher_stop(ref);
+    senders_stop(a->senders, b.cfg.shutdown_timeout); /* notify wiring: after all that emits */
+    a->senders = NULL;
+    sse_hub_stop(a->sse); /* notify wiring (sse): after the HTTP server and all that emits */
+    a->sse = NULL;
     store_node_remove(a->db, a->node_id, clock_now_ms(), NODE_STALE_MS);
     boot_down(&b);
     log_msg(&a->log, LOG_INFO, "stopped");

@@ -40,6 +40,9 @@ void api_keys_list(http_req *req);
 void api_keys_create(http_req *req);
 void api_keys_delete(http_req *req);
 
+/* events.c */
+void api_events(http_req *req);
+
 /* workspaces.c */
 void api_workspaces_list(http_req *req);
 void api_workspaces_create(http_req *req);
@@ -117,5 +120,28 @@ void api_queue_put(http_req *req);
 void api_queue_upcoming(http_req *req);
 void api_queue_reorder(http_req *req);
 void api_queue_shuffle(http_req *req);
+
+/* notifications (notifications.c) */
+void api_notifications_list(http_req *req);
+void api_notifications_unread_count(http_req *req);
+void api_notification_read(http_req *req);
+void api_notifications_read_all(http_req *req);
+void api_notification_prefs_get(http_req *req);
+void api_notification_prefs_put(http_req *req);
+
+/* webhooks (webhooks.c) */
+void api_webhooks_list(http_req *req);
+void api_webhooks_create(http_req *req);
+void api_webhook_get(http_req *req);
+void api_webhook_patch(http_req *req);
+void api_webhook_delete(http_req *req);
+void api_webhook_rotate_secret(http_req *req);
+void api_webhook_deliveries(http_req *req);
+void api_webhook_test(http_req *req);
+/*
+ * Re-seal every webhook secret under the keyring's current key (rotate-key,
+ * beside acct_reseal_all).  *count re-sealed, *skipped unreadable ones.
+ */
+app_err api_webhooks_reseal_all(const app *a, int *count, int *skipped);
 
 #endif

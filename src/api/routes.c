@@ -26,6 +26,8 @@ static const route table[] = {
     {"GET", "/api/v1/me/api-keys", api_keys_list, PERM_SESSION, 0, 0},
     {"POST", "/api/v1/me/api-keys", api_keys_create, PERM_SESSION, KiB(8), ROUTE_JSON},
     {"DELETE", "/api/v1/me/api-keys/{key_id}", api_keys_delete, PERM_SESSION, 0, 0},
+    /* live events of all the caller's workspaces (Server-Sent Events; http/sse.h) */
+    {"GET", "/api/v1/events", api_events, PERM_USER, 0, 0},
 
     /* workspaces, members, invitations, activity */
     {"GET", "/api/v1/workspaces", api_workspaces_list, PERM_USER, 0, 0},
@@ -127,6 +129,32 @@ static const route table[] = {
      ROUTE_JSON},
     {"POST", "/api/v1/workspaces/{id}/queue/shuffle", api_queue_shuffle, PERM_WS_PUBLISH, KiB(1),
      ROUTE_JSON},
+
+    /* notifications of the signed-in person, their preferences, webhooks */
+    {"GET", "/api/v1/notifications", api_notifications_list, PERM_USER, 0, 0},
+    {"GET", "/api/v1/notifications/unread-count", api_notifications_unread_count, PERM_USER, 0, 0},
+    {"POST", "/api/v1/notifications/read-all", api_notifications_read_all, PERM_USER, KiB(1),
+     ROUTE_JSON},
+    {"POST", "/api/v1/notifications/{notification_id}/read", api_notification_read, PERM_USER,
+     KiB(1), ROUTE_JSON},
+    {"GET", "/api/v1/workspaces/{id}/notification-preferences", api_notification_prefs_get,
+     PERM_WS_READ, 0, 0},
+    {"PUT", "/api/v1/workspaces/{id}/notification-preferences", api_notification_prefs_put,
+     PERM_WS_READ, KiB(8), ROUTE_JSON},
+    {"GET", "/api/v1/workspaces/{id}/webhooks", api_webhooks_list, PERM_WS_MANAGE, 0, 0},
+    {"POST", "/api/v1/workspaces/{id}/webhooks", api_webhooks_create, PERM_WS_MANAGE, KiB(8),
+     ROUTE_JSON},
+    {"GET", "/api/v1/workspaces/{id}/webhooks/{webhook_id}", api_webhook_get, PERM_WS_MANAGE, 0, 0},
+    {"PATCH", "/api/v1/workspaces/{id}/webhooks/{webhook_id}", api_webhook_patch, PERM_WS_MANAGE,
+     KiB(8), ROUTE_JSON},
+    {"DELETE", "/api/v1/workspaces/{id}/webhooks/{webhook_id}", api_webhook_delete, PERM_WS_MANAGE,
+     0, 0},
+    {"POST", "/api/v1/workspaces/{id}/webhooks/{webhook_id}/rotate-secret",
+     api_webhook_rotate_secret, PERM_WS_MANAGE, KiB(1), ROUTE_JSON},
+    {"GET", "/api/v1/workspaces/{id}/webhooks/{webhook_id}/deliveries", api_webhook_deliveries,
+     PERM_WS_MANAGE, 0, 0},
+    {"POST", "/api/v1/workspaces/{id}/webhooks/{webhook_id}/test", api_webhook_test, PERM_WS_MANAGE,
+     KiB(1), ROUTE_JSON},
 };
 
 const route *api_routes(size_t *count)

@@ -38,6 +38,8 @@ static const cfg_def settings[] = {
      "Most HTTP connections open at once"},
     {"connection-timeout", "P2S_CONNECTION_TIMEOUT", CFG_INT, "60", 1, 3600, S(connection_timeout),
      1, "Seconds an idle HTTP connection is kept"},
+    {"sse-heartbeat", "P2S_SSE_HEARTBEAT", CFG_INT, "15", 1, 300, S(sse_heartbeat_s), 1,
+     "Seconds between heartbeats on an idle live event stream (GET /api/v1/events)"},
     {"shutdown-timeout", "P2S_SHUTDOWN_TIMEOUT", CFG_INT, "20", 0, 3600, S(shutdown_timeout), 1,
      "Seconds requests in flight get to finish after SIGTERM/SIGINT"},
     {"trust-proxy", "P2S_TRUST_PROXY", CFG_INT, "0", 0, 1, S(trust_proxy), 1,
@@ -158,6 +160,25 @@ static const cfg_def settings[] = {
     {"x-upload-url", "P2S_X_UPLOAD_URL", CFG_URL, "https://api.x.com", 0, 0, S(x.upload_url), 1,
      "X media upload host"},
     {"x-version", "P2S_X_VERSION", CFG_STRING, "2", 0, 0, S(x.version), 1, "X API version"},
+    {"smtp-url", "P2S_SMTP_URL", CFG_STRING, "", 0, 0, S(smtp_url), 1,
+     "SMTP server for email notifications: smtp://host:587 or smtps://host:465 (empty: email is "
+     "off; queued emails fail after a day)"},
+    {"smtp-starttls", "P2S_SMTP_STARTTLS", CFG_STRING, "required", 0, 0, S(smtp_starttls), 1,
+     "STARTTLS on smtp:// URLs: off, try (use it when offered) or required (smtps:// is always "
+     "TLS)"},
+    {"smtp-user", "P2S_SMTP_USER", CFG_STRING, "", 0, 0, S(smtp_user), 1,
+     "SMTP user name (empty: no authentication)"},
+    {"smtp-password", "P2S_SMTP_PASSWORD", CFG_SECRET, "", 0, 0, S(smtp_password), 0,
+     "SMTP password; environment only"},
+    {"smtp-from", "P2S_SMTP_FROM", CFG_STRING, "", 0, 0, S(smtp_from), 1,
+     "From of emails: an address, or a display name then the address in angle brackets "
+     "(default: Post2Share, post2share@ the host of P2S_PUBLIC_URL)"},
+    {"email-digest-minutes", "P2S_EMAIL_DIGEST_MINUTES", CFG_INT, "60", 1, 1440,
+     S(email_digest_minutes), 1,
+     "Minutes the emails of people who chose a digest are gathered before one email goes out"},
+    {"webhook-allow-private", "P2S_WEBHOOK_ALLOW_PRIVATE", CFG_INT, "0", 0, 1,
+     S(webhook_allow_private), 1,
+     "1: webhooks may point at loopback, private, link-local or other internal addresses"},
 };
 
 #undef S
@@ -359,6 +380,36 @@ int config_load(config *cfg, int argc, char **argv, char *err, size_t errlen)
     if (strcmp(cfg->media_store, "local") != 0 && strcmp(cfg->media_store, "s3") != 0) {
         snprintf(err, errlen, "P2S_MEDIA_STORE (--media-store): must be local or s3, got '%.32s'",
                  cfg->media_store);
+        return -1;
+    }
+    if (cfg->smtp_url[0] != '\0') {
+        const char *h = strncmp(cfg->smtp_url, "smtp://", 7) == 0    ? cfg->smtp_url + 7
+                        : strncmp(cfg->smtp_url, "smtps://", 8) == 0 ? cfg->smtp_url + 8
+                                                                     : NULL;
+        if (h == NULL || *h == '\0' || *h == '/' || *h == ':' ||
+            strpbrk(cfg->smtp_url, " \t\r\n\"<>\\") != NULL) {
+            snprintf(err, errlen,
+                     "P2S_SMTP_URL (--smtp-url): must be smtp://host[:port] or "
+                     "smtps://host[:port], got '%.64s'",
+                     cfg->smtp_url);
+            return -1;
+        }
+        if (strchr(h, '@') != NULL) {
+            snprintf(err, errlen,
+                     "P2S_SMTP_URL (--smtp-url): put the user name and password in P2S_SMTP_USER "
+                     "and P2S_SMTP_PASSWORD, not in the URL");
+            return -1;
+        }
+    }
+    if (strcmp(cfg->smtp_starttls, "off") != 0 && strcmp(cfg->smtp_starttls, "try") != 0 &&
+        strcmp(cfg->smtp_starttls, "required") != 0) {
+        snprintf(err, errlen,
+                 "P2S_SMTP_STARTTLS (--smtp-starttls): must be off, try or required, got '%.32s'",
+                 cfg->smtp_starttls);
+        return -1;
+    }
+    if (strpbrk(cfg->smtp_from, "\r\n") != NULL) {
+        snprintf(err, errlen, "P2S_SMTP_FROM (--smtp-from): must be one line");
         return -1;
     }
     if (cfg->secret_key_file[0] == '\0')

@@ -39,6 +39,7 @@ typedef struct config {
     int max_body_kb;                    /* default request body cap (KiB) */
     int max_connections;                /* concurrent HTTP connections */
     int connection_timeout;             /* idle connection timeout (s) */
+    int sse_heartbeat_s;                /* seconds between heartbeats on idle event streams */
     int shutdown_timeout;               /* seconds to let requests in flight finish */
     int trust_proxy;                    /* take the client address from X-Forwarded-For */
     int hash_slots;                     /* password hashes computed at once */
@@ -71,6 +72,14 @@ typedef struct config {
     platform_cfg google;     /* YouTube (Google OAuth) */
     platform_cfg x;          /* X */
     int public_url_derived;  /* public_url was derived from listen, not set */
+    /* email (notify/smtp.h) and webhooks (notify/webhook_send.h) */
+    char smtp_url[512];        /* smtp://host:port or smtps://host:port ("" = email off) */
+    char smtp_starttls[16];    /* off | try | required */
+    char smtp_user[256];       /* SMTP user name ("" = no AUTH) */
+    char smtp_password[256];   /* SMTP password (environment only) */
+    char smtp_from[512];       /* From: "Name <addr>" or addr ("" = derived) */
+    int email_digest_minutes;  /* how long digest emails are gathered */
+    int webhook_allow_private; /* 1: webhooks may target loopback/private addresses */
 } config;
 
 /* Type of a setting, which decides how its text is checked. */

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "http/server.h"
 #include "http/http.h"
+#include "http/sse.h"
 #include "http/static_files.h"
 #include "auth/guard.h"
 #include "core/clock.h"
@@ -20,6 +21,13 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+/*
+ * Memory libmicrohttpd gives each connection for request headers and the response being sent
+ * (its default is 32 KiB).  An idle live event stream costs about this much; 16 KiB still
+ * takes request headers of about 12 KiB.
+ */
+#define CONNECTION_MEMORY (16 * 1024)
 
 struct http_server {
     const app *app;         /* application context */
@@ -440,13 +448,15 @@ app_err http_server_start(const app *a, http_server **out, int *port, char *err,
         return APP_ENOMEM;
     s->app = a;
     atomic_init(&s->inflight, 0);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+    /* MHD_ALLOW_SUSPEND_RESUME (with its ITC): live event streams wait suspended (http/sse.h) */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
     s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
                               on_mhd_log, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                               MHD_OPTION_THREAD_POOL_SIZE, (unsigned)a->cfg->threads,
                               MHD_OPTION_CONNECTION_LIMIT, (unsigned)a->cfg->max_connections,
                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)a->cfg->connection_timeout,
+                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
                               MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (s->mhd == NULL) {
         snprintf(err, errlen, "P2S_LISTEN: cannot listen on %s (address in use or not local?)",
@@ -481,6 +491,9 @@ void http_server_stop(http_server *s)
 {
     if (s == NULL)
         return;
+    /* libmicrohttpd aborts when stopped with a suspended connection: end the event streams
+       first (main.c does it before draining; this is the safety net, idempotent) */
+    sse_hub_close(s->app->sse);
     MHD_stop_daemon(s->mhd);
     free(s);
 }

@@ -136,8 +136,8 @@ app_err notify_emit(const app *a, const notify_event *ev, int64_t *event_id)
             int email = m[i].email_on >= 0 ? m[i].email_on : rule->email;
             if (!in_app && !email)
                 continue;
-            to[nto++] = (store_event_recipient){m[i].user_id, email, m[i].digest, m[i].email,
-                                                ev->title,    text,  html};
+            to[nto++] = (store_event_recipient){m[i].user_id, in_app,    email, m[i].digest,
+                                                m[i].email,   ev->title, text,  html};
         }
     }
     int64_t id = 0;

@@ -19,6 +19,7 @@ struct db_conn {
 
 struct db {
     const db_ops *ops;  /* backend */
+    char *target;       /* what the backend connects to (for listeners) */
     pthread_mutex_t mu; /* guards aFree/nFree */
     pthread_cond_t cv;  /* signalled when a connection is released */
     db_conn *aConn;     /* all connections */
@@ -153,9 +154,11 @@ app_err db_open(const char *url, int size, db **out, char *err, size_t errlen)
     if (d == NULL)
         return APP_ENOMEM;
     d->ops = ops;
+    d->target = strdup(target);
     d->aConn = calloc((size_t)size, sizeof *d->aConn);
     d->aFree = calloc((size_t)size, sizeof *d->aFree);
-    if (d->aConn == NULL || d->aFree == NULL) {
+    if (d->target == NULL || d->aConn == NULL || d->aFree == NULL) {
+        free(d->target);
         free(d->aConn);
         free(d->aFree);
         free(d);
@@ -188,6 +191,7 @@ void db_close(db *d)
     pthread_cond_destroy(&d->cv);
     free(d->aConn);
     free(d->aFree);
+    free(d->target);
     free(d);
 }
 
@@ -299,4 +303,56 @@ app_err db_exec_script(db_conn *c, const char *sql)
 const char *db_errmsg(const db_conn *c)
 {
     return c->err;
+}
+
+/* ---- listeners ---- */
+
+struct db_listener {
+    const db_ops *ops; /* backend */
+    void *h;           /* backend listener */
+};
+
+db_listener *db_listen(db *d, const char *channel, char *err, size_t errlen)
+{
+    if (errlen > 0)
+        err[0] = '\0';
+    if (d->ops->listen == NULL)
+        return NULL;
+    size_t n = strlen(channel);
+    int ok = n > 0 && n < 64;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (channel[i] >= 'a' && channel[i] <= 'z') || (channel[i] >= '0' && channel[i] <= '9') ||
+             channel[i] == '_';
+    if (!ok) {
+        snprintf(err, errlen, "bad channel name");
+        return NULL;
+    }
+    db_listener *l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return NULL;
+    l->ops = d->ops;
+    l->h = d->ops->listen(d->target, channel, err, errlen);
+    if (l->h == NULL) {
+        free(l);
+        return NULL;
+    }
+    return l;
+}
+
+int db_listener_wait(db_listener *l, int timeout_ms)
+{
+    return l->ops->listen_wait(l->h, timeout_ms);
+}
+
+int db_listener_fd(const db_listener *l)
+{
+    return l->ops->listen_fd(l->h);
+}
+
+void db_listener_close(db_listener *l)
+{
+    if (l == NULL)
+        return;
+    l->ops->unlisten(l->h);
+    free(l);
 }

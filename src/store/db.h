@@ -110,4 +110,41 @@ const char *db_rows_text(const db_rows *r, int row, int col);
 int64_t db_rows_int(const db_rows *r, int row, int col, int64_t dflt);
 void db_rows_free(db_rows *r);
 
+/*
+ * Wake-ups across processes: PostgreSQL LISTEN/NOTIFY.
+ *
+ * A listener is a connection of its own (not one of the pool's) that
+ * LISTENs on one channel; whoever NOTIFYs that channel (SELECT
+ * pg_notify('channel', '')) wakes every listener, on every node.  A
+ * notification only says "look again": what changed is read from the
+ * tables.  SQLite has no such thing: db_listen returns NULL there and the
+ * caller polls instead (a SQLite database is used by one machine).
+ */
+typedef struct db_listener db_listener;
+
+/*
+ * Listen on channel (1-63 of a-z, 0-9, '_').  NULL on SQLite (err "") or on
+ * failure (message in err, without any password).
+ */
+db_listener *db_listen(db *d, const char *channel, char *err, size_t errlen);
+
+/*
+ * Wait up to timeout_ms (0: only look) for a notification, taking every one
+ * that has arrived.  Returns 1 when notified, and also when the connection
+ * had been lost and was made again (notifications may have been missed, so
+ * look); 0 when nothing came; -1 when the connection is down and could not
+ * be made again (it is retried at most every 2 s by later calls).
+ */
+int db_listener_wait(db_listener *l, int timeout_ms);
+
+/*
+ * The listener's socket, to poll for reading beside other descriptors
+ * (then call db_listener_wait(l, 0)); -1 while the connection is down.  It
+ * may change after a reconnection: ask again before each poll.
+ */
+int db_listener_fd(const db_listener *l);
+
+/* Stop listening and close the connection.  NULL is ignored. */
+void db_listener_close(db_listener *l);
+
 #endif

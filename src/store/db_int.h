@@ -21,6 +21,11 @@ typedef struct db_ops {
     app_err (*script)(void *h, const char *sql, char *err, size_t errlen);
     const char *begin_read;  /* statement starting a read transaction */
     const char *begin_write; /* statement starting a write transaction */
+    /* LISTEN on a connection of its own (NULL: the backend has no notifications). */
+    void *(*listen)(const char *target, const char *channel, char *err, size_t errlen);
+    int (*listen_wait)(void *l, int timeout_ms); /* as db_listener_wait */
+    int (*listen_fd)(const void *l);             /* as db_listener_fd */
+    void (*unlisten)(void *l);                   /* close it */
 } db_ops;
 
 extern const db_ops db_sqlite_ops;

@@ -90,31 +90,36 @@ app_err store_event_write(db *d, const store_event_in *in, int64_t now_ms, int64
     for (size_t i = 0; e == APP_OK && in->title != NULL && i < in->nto; i++) {
         const store_event_recipient *to = &in->to[i];
         db_rows *r = NULL;
-        db_param p[8] = {DB_I(to->user_id),
-                         DB_I(in->workspace_id),
-                         DB_T(in->kind),
-                         DB_T(in->title),
-                         DB_T(in->body ? in->body : ""),
-                         DB_T(in->link),
-                         DB_T(in->data),
-                         DB_I(now_ms)};
-        e = db_exec(c,
-                    "INSERT INTO notifications (user_id, workspace_id, event, title, body, link, "
-                    "data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    p, 8, &r, NULL);
-        int64_t nid = e == APP_OK ? db_rows_int(r, 0, 0, 0) : 0;
-        db_rows_free(r);
-        if (e == APP_OK) {
-            char *text = notification_text(nid, in, now_ms);
-            e = text != NULL ? insert_event(c, in->workspace_id, to->user_id, "notification", text,
-                                            now_ms, NULL)
-                             : APP_ENOMEM;
-            free(text);
+        int64_t nid = 0;
+        if (to->in_app) { /* else email only */
+            db_param p[8] = {DB_I(to->user_id),
+                             DB_I(in->workspace_id),
+                             DB_T(in->kind),
+                             DB_T(in->title),
+                             DB_T(in->body ? in->body : ""),
+                             DB_T(in->link),
+                             DB_T(in->data),
+                             DB_I(now_ms)};
+            e = db_exec(
+                c,
+                "INSERT INTO notifications (user_id, workspace_id, event, title, body, link, "
+                "data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                p, 8, &r, NULL);
+            nid = e == APP_OK ? db_rows_int(r, 0, 0, 0) : 0;
+            db_rows_free(r);
+            if (e == APP_OK) {
+                char *text = notification_text(nid, in, now_ms);
+                e = text != NULL ? insert_event(c, in->workspace_id, to->user_id, "notification",
+                                                text, now_ms, NULL)
+                                 : APP_ENOMEM;
+                free(text);
+            }
         }
         if (e == APP_OK && to->email && to->email_to != NULL && to->email_to[0]) {
-            db_param q[9] = {DB_I(to->user_id),    DB_I(in->workspace_id),  DB_I(nid),
-                             DB_T(to->email_to),   DB_T(to->email_subject), DB_T(to->email_text),
-                             DB_T(to->email_html), DB_I(to->digest),        DB_I(now_ms)};
+            db_param q[9] = {
+                DB_I(to->user_id),    DB_I(in->workspace_id),  nid > 0 ? DB_I(nid) : DB_N,
+                DB_T(to->email_to),   DB_T(to->email_subject), DB_T(to->email_text),
+                DB_T(to->email_html), DB_I(to->digest),        DB_I(now_ms)};
             e = db_exec(c,
                         "INSERT INTO email_outbox (user_id, workspace_id, notification_id, "
                         "to_addr, subject, text_body, html_body, digest, created_at, "

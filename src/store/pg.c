@@ -2,11 +2,14 @@
 #define _POSIX_C_SOURCE 200809L
 #include "store/db_int.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Largest number of bound parameters in one statement. */
 #define PG_MAX_PARAMS 256
@@ -212,6 +215,128 @@ static app_err pg_script(void *hv, const char *sql, char *err, size_t errlen)
     return e;
 }
 
+/* ---- LISTEN ---- */
+
+/* Retry a lost listener connection at most this often. */
+#define PGL_RETRY_MS 2000
+
+typedef struct pg_listener {
+    PGconn *h;        /* the connection */
+    char *listen_sql; /* "LISTEN <channel>" */
+    int down;         /* the connection is lost */
+    int64_t retry_at; /* monotonic ms of the next reconnection attempt */
+} pg_listener;
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Run LISTEN on h.  0 or -1. */
+static int pgl_subscribe(pg_listener *l)
+{
+    PGresult *res = PQexec(l->h, l->listen_sql);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    return ok ? 0 : -1;
+}
+
+static void *pg_listen(const char *target, const char *channel, char *err, size_t errlen)
+{
+    PGconn *h = pg_connect(target, err, errlen);
+    if (h == NULL)
+        return NULL;
+    pg_listener *l = calloc(1, sizeof *l);
+    char *ident = PQescapeIdentifier(h, channel, strlen(channel));
+    size_t n = ident != NULL ? strlen(ident) + 8 : 0;
+    if (l != NULL && ident != NULL)
+        l->listen_sql = malloc(n);
+    if (l == NULL || l->listen_sql == NULL) {
+        snprintf(err, errlen, "out of memory");
+        PQfreemem(ident);
+        free(l);
+        PQfinish(h);
+        return NULL;
+    }
+    snprintf(l->listen_sql, n, "LISTEN %s", ident);
+    PQfreemem(ident);
+    l->h = h;
+    if (pgl_subscribe(l) != 0) {
+        snprintf(err, errlen, "LISTEN failed: %s", PQerrorMessage(h));
+        free(l->listen_sql);
+        free(l);
+        PQfinish(h);
+        return NULL;
+    }
+    return l;
+}
+
+/* Take every notification that arrived.  1 if there was one. */
+static int pgl_drain(PGconn *h)
+{
+    int got = 0;
+    PGnotify *n;
+    while ((n = PQnotifies(h)) != NULL) {
+        got = 1;
+        PQfreemem(n);
+    }
+    return got;
+}
+
+/* The connection is lost: try to make it again (not more often than PGL_RETRY_MS). */
+static int pgl_recover(pg_listener *l)
+{
+    int64_t now = mono_ms();
+    if (l->down && now < l->retry_at)
+        return -1;
+    l->down = 1;
+    l->retry_at = now + PGL_RETRY_MS;
+    PQreset(l->h);
+    if (PQstatus(l->h) != CONNECTION_OK || pgl_subscribe(l) != 0)
+        return -1;
+    l->down = 0;
+    return 1; /* notifications may have been missed meanwhile: look */
+}
+
+static int pg_listen_wait(void *lv, int timeout_ms)
+{
+    pg_listener *l = lv;
+    if (l->down || PQstatus(l->h) != CONNECTION_OK)
+        return pgl_recover(l);
+    int64_t deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        if (!PQconsumeInput(l->h))
+            return pgl_recover(l);
+        if (pgl_drain(l->h))
+            return 1;
+        int64_t left = deadline - mono_ms();
+        if (left <= 0)
+            return 0;
+        struct pollfd pfd = {.fd = PQsocket(l->h), .events = POLLIN};
+        int rc = poll(&pfd, 1, (int)left);
+        if (rc < 0 && errno != EINTR)
+            return pgl_recover(l);
+    }
+}
+
+static int pg_listen_fd(const void *lv)
+{
+    const pg_listener *l = lv;
+    if (l->down || PQstatus(l->h) != CONNECTION_OK)
+        return -1;
+    return PQsocket(l->h);
+}
+
+static void pg_unlisten(void *lv)
+{
+    pg_listener *l = lv;
+    PQfinish(l->h);
+    free(l->listen_sql);
+    free(l);
+}
+
 const db_ops db_pg_ops = {
     .kind = DB_POSTGRES,
     .name = "postgres",
@@ -222,4 +347,8 @@ const db_ops db_pg_ops = {
     .script = pg_script,
     .begin_read = "BEGIN",
     .begin_write = "BEGIN",
+    .listen = pg_listen,
+    .listen_wait = pg_listen_wait,
+    .listen_fd = pg_listen_fd,
+    .unlisten = pg_unlisten,
 };

@@ -26,6 +26,7 @@ const NEEDS = {
   'GET /api/v1/me/api-keys': 'session',
   'POST /api/v1/me/api-keys': 'session',
   'DELETE /api/v1/me/api-keys/{key_id}': 'session',
+  'GET /api/v1/events': 'user',
   'GET /api/v1/workspaces': 'user',
   'POST /api/v1/workspaces': 'session',
   'GET /api/v1/workspaces/{id}': 'viewer',
@@ -88,10 +89,25 @@ const NEEDS = {
   'GET /api/v1/workspaces/{id}/queue/upcoming': 'viewer',
   'POST /api/v1/workspaces/{id}/queue/reorder': 'editor',
   'POST /api/v1/workspaces/{id}/queue/shuffle': 'editor',
+  'GET /api/v1/notifications': 'user',
+  'GET /api/v1/notifications/unread-count': 'user',
+  'POST /api/v1/notifications/read-all': 'user',
+  'POST /api/v1/notifications/{notification_id}/read': 'user',
+  'GET /api/v1/workspaces/{id}/notification-preferences': 'viewer',
+  'PUT /api/v1/workspaces/{id}/notification-preferences': 'viewer',
+  'GET /api/v1/workspaces/{id}/webhooks': 'admin',
+  'POST /api/v1/workspaces/{id}/webhooks': 'admin',
+  'GET /api/v1/workspaces/{id}/webhooks/{webhook_id}': 'admin',
+  'PATCH /api/v1/workspaces/{id}/webhooks/{webhook_id}': 'admin',
+  'DELETE /api/v1/workspaces/{id}/webhooks/{webhook_id}': 'admin',
+  'POST /api/v1/workspaces/{id}/webhooks/{webhook_id}/rotate-secret': 'admin',
+  'GET /api/v1/workspaces/{id}/webhooks/{webhook_id}/deliveries': 'admin',
+  'POST /api/v1/workspaces/{id}/webhooks/{webhook_id}/test': 'admin',
 };
 // What a caller the table lets through must get: prepare builds valid input for these routes,
 // so an answer from the handler other than success means the arguments, not the guard, are wrong.
 const SUCCESS = {
+  'GET /api/v1/events': 200,
   'GET /api/v1/workspaces/{id}/posts': 200,
   'POST /api/v1/workspaces/{id}/posts': 201,
   'POST /api/v1/workspaces/{id}/posts/validate': 200,
@@ -120,6 +136,20 @@ const SUCCESS = {
   'GET /api/v1/workspaces/{id}/queue/upcoming': 200,
   'POST /api/v1/workspaces/{id}/queue/reorder': 200,
   'POST /api/v1/workspaces/{id}/queue/shuffle': 200,
+  'GET /api/v1/notifications': 200,
+  'GET /api/v1/notifications/unread-count': 200,
+  'POST /api/v1/notifications/read-all': 200,
+  // (read: a member gets one of their own, 200; the outsider has none to read, 404)
+  'GET /api/v1/workspaces/{id}/notification-preferences': 200,
+  'PUT /api/v1/workspaces/{id}/notification-preferences': 200,
+  'GET /api/v1/workspaces/{id}/webhooks': 200,
+  'POST /api/v1/workspaces/{id}/webhooks': 201,
+  'GET /api/v1/workspaces/{id}/webhooks/{webhook_id}': 200,
+  'PATCH /api/v1/workspaces/{id}/webhooks/{webhook_id}': 200,
+  'DELETE /api/v1/workspaces/{id}/webhooks/{webhook_id}': 204,
+  'POST /api/v1/workspaces/{id}/webhooks/{webhook_id}/rotate-secret': 200,
+  'GET /api/v1/workspaces/{id}/webhooks/{webhook_id}/deliveries': 200,
+  'POST /api/v1/workspaces/{id}/webhooks/{webhook_id}/test': 202,
 };
 // Workspace routes that also need a browser session (ROUTE_BROWSER): an API key gets 403.
 const BROWSER = new Set([
@@ -157,7 +187,7 @@ let srv;
 let team;
 let other; // a second workspace of the owner, for invitations to accept
 const callers = [];
-const seeded = {}; // a connected account, a post and a campaign in team.ws, for routes that need one
+const seeded = {}; // a connected account, a post, a campaign and a webhook in team.ws, for routes that need one
 let serial = 0;
 
 before(async () => {
@@ -182,6 +212,7 @@ before(async () => {
   const c = await owner.post(`/api/v1/workspaces/${team.ws}/campaigns`, { name: 'Matrix campaign' });
   assert.equal(c.status, 201, c.text);
   seeded.campaign = c.json.campaign.id;
+  seeded.webhook = await newWebhook();
   // two queued posts, so reordering and shuffling have something to move
   const q = await owner.put(`/api/v1/workspaces/${team.ws}/queue`, { account_id: null, slots: [{ weekday: 1, time: '09:00' }, { weekday: 4, time: '15:00' }] });
   assert.equal(q.status, 200, q.text);
@@ -219,6 +250,30 @@ async function scheduledTarget({ failed = false } = {}) {
   return [post.id, target];
 }
 
+/**
+ * A webhook of team.ws made by the owner; returns its id.  Made at a public address, then pointed
+ * at a closed loopback port in the store, so a test delivery is refused at sending and nothing
+ * leaves the machine.
+ */
+async function newWebhook() {
+  const r = await team.by.owner.post(`/api/v1/workspaces/${team.ws}/webhooks`, { url: 'https://1.1.1.1/matrix', events: ['*'], active: false });
+  assert.equal(r.status, 201, r.text);
+  sql(srv, `UPDATE webhooks SET url = 'http://127.0.0.1:9/matrix' WHERE id = ${r.json.webhook.id}`);
+  return r.json.webhook.id;
+}
+
+/** A notification of the caller's own in team.ws (written to the store); 999999 for non-members. */
+function ownNotification(caller) {
+  const person = caller.person || caller.client;
+  if (!caller.role || !person.user) return 999999;
+  const out = sql(
+    srv,
+    `INSERT INTO notifications (user_id, workspace_id, event, title, body, link, data, created_at) ` +
+      `VALUES (${person.user.id}, ${team.ws}, 'invitation.accepted', 'Matrix', 'Matrix', NULL, '{}', ${Date.now()}) RETURNING id`,
+  );
+  return Number(out.trim().split('\n').pop());
+}
+
 /** A time a week ahead, as wall time in the workspace's zone. */
 function future() {
   return { mode: 'at', local: `${dayFromNow(7)}T10:00` };
@@ -248,6 +303,9 @@ async function prepare(route, caller) {
       return ['/api/v1/auth/register', { name: 'X', email: `m-${Math.random().toString(16).slice(2)}@example.com`, password: PASSWORD, confirm_age: true }];
     case 'POST /api/v1/auth/login':
       return ['/api/v1/auth/login', { email: 'nobody@example.com', password: 'not the password' }];
+    case 'GET /api/v1/events':
+      // the missed events, then the end (a live stream would never end)
+      return ['/api/v1/events?once=1&last_event_id=0'];
     case 'PATCH /api/v1/me':
       return ['/api/v1/me', { timezone: 'Europe/Berlin' }];
     case 'PUT /api/v1/me/password':
@@ -381,6 +439,27 @@ async function prepare(route, caller) {
     }
     case 'POST /api/v1/workspaces/{id}/queue/shuffle':
       return [`/api/v1/workspaces/${ws}/queue/shuffle`, { account_id: null }];
+    case 'POST /api/v1/notifications/read-all':
+      return ['/api/v1/notifications/read-all', {}];
+    case 'POST /api/v1/notifications/{notification_id}/read':
+      return [`/api/v1/notifications/${ownNotification(caller)}/read`, {}];
+    case 'PUT /api/v1/workspaces/{id}/notification-preferences':
+      return [`/api/v1/workspaces/${ws}/notification-preferences`, { kinds: [{ kind: 'target.failed', email: false }], digest: false }];
+    case 'POST /api/v1/workspaces/{id}/webhooks':
+      return [`/api/v1/workspaces/${ws}/webhooks`, { url: 'https://1.1.1.1/matrix-made', events: ['target.failed'], active: false }];
+    case 'GET /api/v1/workspaces/{id}/webhooks/{webhook_id}':
+      return [`/api/v1/workspaces/${ws}/webhooks/${seeded.webhook}`];
+    case 'PATCH /api/v1/workspaces/{id}/webhooks/{webhook_id}':
+      return [`/api/v1/workspaces/${ws}/webhooks/${seeded.webhook}`, { events: ['target.failed', 'target.recovered'] }];
+    case 'DELETE /api/v1/workspaces/{id}/webhooks/{webhook_id}':
+      // a fresh one for those the table lets through (a workspace holds at most 20)
+      return [`/api/v1/workspaces/${ws}/webhooks/${['owner', 'admin'].includes(caller.role) ? await newWebhook() : seeded.webhook}`];
+    case 'POST /api/v1/workspaces/{id}/webhooks/{webhook_id}/rotate-secret':
+      return [`/api/v1/workspaces/${ws}/webhooks/${seeded.webhook}/rotate-secret`, {}];
+    case 'GET /api/v1/workspaces/{id}/webhooks/{webhook_id}/deliveries':
+      return [`/api/v1/workspaces/${ws}/webhooks/${seeded.webhook}/deliveries?limit=10`];
+    case 'POST /api/v1/workspaces/{id}/webhooks/{webhook_id}/test':
+      return [`/api/v1/workspaces/${ws}/webhooks/${seeded.webhook}/test`, {}];
     default: {
       const [, path] = route.split(' ');
       return [path.replace('{id}', ws), ['POST', 'PATCH', 'PUT'].includes(route.split(' ')[0]) ? {} : undefined];
