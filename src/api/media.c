@@ -10,6 +10,7 @@
 #include "auth/guard.h"
 #include "core/clock.h"
 #include "crypto/keyring.h"
+#include "media/ingest.h"
 #include "media/links.h"
 #include "media/probe.h"
 #include "media/storage.h"
@@ -23,9 +24,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
-/* Longest side of thumbnails. */
-#define THUMB_SIDE 640
 
 /* A display name from the ?name= query: printable, at most 200 characters; else the fallback. */
 static void display_name(const char *q, const char *fallback, char *out, size_t outlen)
@@ -43,126 +41,44 @@ static void display_name(const char *q, const char *fallback, char *out, size_t 
 void api_media_upload(http_req *req)
 {
     const app *a = req->app;
-    int64_t ws = req->auth.workspace_id;
     char why[300] = "";
-    if (req->upload_size == 0) {
-        http_reply_error(req, 400, "invalid_field", "the file is empty", "file");
-        return;
-    }
-    int64_t used = 0;
-    app_err e = store_media_usage(a->db, ws, &used);
-    if (e != APP_OK) {
-        api_fail(req, e, "media");
-        return;
-    }
     const char *declared = http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (declared != NULL &&
         (strncasecmp(declared, "application/octet-stream", 24) == 0 || *declared == '\0'))
         declared = NULL;
-    media_info info;
-    if (probe_gate_enter(a->probes, 30000) != 0) {
-        req->retry_after = 10;
-        http_reply_error(req, 503, "busy", "many files are being checked right now; try again",
-                         NULL);
-        return;
-    }
-    app_err pe = media_probe(req->upload_path, declared, &info, why, sizeof why);
-    probe_gate_leave(a->probes);
-    if (pe != APP_OK) {
-        http_reply_error(req, 400, "invalid_file", why[0] ? why : "the file cannot be read",
-                         "file");
-        return;
-    }
-    /* The same bytes again (checked after the probe, so a false declared type is refused). */
-    json_t *existing = NULL;
-    if (store_media_by_sha(a->db, ws, req->upload_sha256, &existing) == APP_OK) {
-        http_reply_json(req, 200, json_pack("{s:o, s:b}", "media", existing, "duplicate", 1));
-        return;
-    }
-    if ((uint64_t)used + req->upload_size > (uint64_t)a->cfg->media_quota_mb * 1024 * 1024) {
-        char msg[160];
-        snprintf(msg, sizeof msg,
-                 "the workspace's media would go over its quota of %d MiB; delete unused files",
-                 a->cfg->media_quota_mb);
-        http_reply_error(req, 413, "quota_exceeded", msg, "file");
-        return;
-    }
-    unsigned char raw[12];
-    char id[25], key[256], thumb_key[256], thumb_path[1200];
-    randombytes_buf(raw, sizeof raw);
-    sodium_bin2hex(id, sizeof id, raw, sizeof raw);
-    snprintf(key, sizeof key, "ws%lld/%s.%s", (long long)ws, id, info.format);
-    snprintf(thumb_key, sizeof thumb_key, "ws%lld/%s.thumb.jpg", (long long)ws, id);
-    snprintf(thumb_path, sizeof thumb_path, "%s/tmp/thumb-%s.jpg", a->cfg->data_dir, id);
-    /* Thumbnails go through the same gate as probes (both can be large). */
-    int gate = probe_gate_enter(a->probes, 30000) == 0;
-    int have_thumb = gate && media_thumbnail(req->upload_path, &info, THUMB_SIDE, thumb_path, why,
-                                             sizeof why) == APP_OK;
-    if (gate)
-        probe_gate_leave(a->probes);
-    e = media_store_put_file(a->media, key, req->upload_path, info.mime, req->upload_sha256,
-                             req->upload_size);
-    if (e == APP_OK && have_thumb) {
-        char hex[65] = "";
-        /* the thumbnail's own hash, for S3's content checksum */
-        FILE *f = fopen(thumb_path, "rb");
-        crypto_hash_sha256_state st;
-        unsigned char h[crypto_hash_sha256_BYTES], buf[65536];
-        size_t n;
-        uint64_t tsize = 0;
-        crypto_hash_sha256_init(&st);
-        while (f != NULL && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-            crypto_hash_sha256_update(&st, buf, n);
-            tsize += n;
-        }
-        if (f != NULL)
-            fclose(f);
-        crypto_hash_sha256_final(&st, h);
-        sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-        if (media_store_put_file(a->media, thumb_key, thumb_path, "image/jpeg", hex, tsize) !=
-            APP_OK)
-            have_thumb = 0;
-    }
-    unlink(thumb_path);
-    if (e != APP_OK) {
-        api_fail(req, e, "media file");
-        return;
-    }
-    char name[256];
-    display_name(http_query(req, "name"), info.kind == MEDIA_IMAGE ? "image" : "video", name,
-                 sizeof name);
-    store_media_in in = {info.kind == MEDIA_IMAGE ? "image" : "video",
-                         info.mime,
-                         info.format,
-                         name,
-                         key,
-                         have_thumb ? thumb_key : NULL,
-                         req->upload_sha256,
-                         (int64_t)req->upload_size,
-                         info.width,
-                         info.height,
-                         (int64_t)(info.duration_s * 1000.0),
-                         info.fps,
-                         info.video_codec,
-                         info.audio_codec,
-                         info.animated};
     actor who;
     http_actor(req, &who);
+    char name[256];
+    /* the kind is not known before the probe: the default name is settled by the ingest */
+    display_name(http_query(req, "name"), "", name, sizeof name);
     json_t *item = NULL;
-    e = store_media_insert(a->db, &who, ws, &in, clock_now_ms(), &item);
-    if (e != APP_OK) {
-        media_store_delete(a->media, key);
-        if (have_thumb)
-            media_store_delete(a->media, thumb_key);
-        if (e == APP_ECONFLICT &&
-            store_media_by_sha(a->db, ws, req->upload_sha256, &item) == APP_OK) {
-            http_reply_json(req, 200, json_pack("{s:o, s:b}", "media", item, "duplicate", 1));
-            return;
-        }
+    int duplicate = 0;
+    app_err e = APP_OK;
+    switch (media_ingest(a, &who, req->auth.workspace_id, req->upload_path, req->upload_sha256,
+                         req->upload_size, declared, name, &item, &duplicate, &e, why,
+                         sizeof why)) {
+    case INGEST_OK:
+        http_reply_json(req, duplicate ? 200 : 201,
+                        json_pack("{s:o, s:b}", "media", item, "duplicate", duplicate));
+        return;
+    case INGEST_EMPTY:
+        http_reply_error(req, 400, "invalid_field", "the file is empty", "file");
+        return;
+    case INGEST_INVALID:
+        http_reply_error(req, 400, "invalid_file", why, "file");
+        return;
+    case INGEST_QUOTA:
+        http_reply_error(req, 413, "quota_exceeded", why, "file");
+        return;
+    case INGEST_BUSY:
+        req->retry_after = 10;
+        http_reply_error(req, 503, "busy", why, NULL);
+        return;
+    case INGEST_FAILED:
+    default:
         api_fail(req, e, "media");
         return;
     }
-    http_reply_json(req, 201, json_pack("{s:o, s:b}", "media", item, "duplicate", 0));
 }
 
 void api_media_list(http_req *req)

@@ -15,15 +15,19 @@
 #include "api/common.h"
 #include "api/post_form.h"
 #include "compose/csvio.h"
+#include "media/ingest.h"
+#include "notify/netguard.h"
 #include "core/clock.h"
 #include "engine/engine.h"
 #include "store/accounts.h"
 #include "store/campaigns.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 /* Resolve one account cell against the workspace's accounts; 0 = none, -1 = ambiguous. */
 static int64_t find_account(const json_t *accounts, const char *cell, char *why, size_t whylen)
@@ -75,8 +79,73 @@ static int64_t find_account(const json_t *accounts, const char *cell, char *why,
 }
 
 /* Turn one CSV row into a form; problems go to imp.  0 if the row could be read. */
+/*
+ * A media link of a row: checked (a dry run), or fetched into the library
+ * (a real import; the files stay in the library even if the import is then
+ * refused).  0, or -1 after adding the row's problem.
+ */
+static int media_link(http_req *req, csv_import *imp, const csv_post_row *row, const char *url,
+                      int dry, post_form *f)
+{
+    const app *a = req->app;
+    char why[300] = "";
+    if (dry) {
+        if (!netguard_url_allowed(url, a->cfg->webhook_allow_private, why, sizeof why)) {
+            csv_import_add_problem(imp, row->row, "media", "%s", why);
+            return -1;
+        }
+        return 0;
+    }
+    unsigned char raw[8];
+    char id[17], path[1200], sha[65], mime[128];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(id, sizeof id, raw, sizeof raw);
+    snprintf(path, sizeof path, "%s/tmp/import-%s", a->cfg->data_dir, id);
+    uint64_t size = 0;
+    int rc = media_fetch_url(a, url, a->cfg->webhook_allow_private,
+                             (uint64_t)a->cfg->media_max_mb * 1024 * 1024, path, sha, &size, mime,
+                             sizeof mime, why, sizeof why);
+    json_t *item = NULL;
+    int dup = 0;
+    app_err e = APP_OK;
+    if (rc == 0) {
+        actor who;
+        http_actor(req, &who);
+        /* the link's last part names the item */
+        const char *slash = strrchr(url, '/');
+        char name[201];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(slash != NULL ? slash + 1 : url, "?#"),
+                 slash != NULL ? slash + 1 : url);
+        for (char *p = name; *p; p++)
+            if ((unsigned char)*p < 0x20)
+                *p = '_';
+        ingest_why w = media_ingest(a, &who, req->auth.workspace_id, path, sha, size,
+                                    mime[0] ? mime : NULL, name, &item, &dup, &e, why, sizeof why);
+        if (w != INGEST_OK) {
+            if (!why[0])
+                snprintf(why, sizeof why, "the file could not be stored");
+            rc = -1;
+        }
+    }
+    unlink(path);
+    if (rc != 0) {
+        csv_import_add_problem(imp, row->row, "media", "%s", why);
+        json_decref(item);
+        return -1;
+    }
+    int64_t mid = json_integer_value(json_object_get(item, "id"));
+    json_decref(item);
+    if (f->nmedia >= FORM_MEDIA_MAX) {
+        csv_import_add_problem(imp, row->row, "media", "at most %d media items per post",
+                               FORM_MEDIA_MAX);
+        return -1;
+    }
+    f->media[f->nmedia++] = mid;
+    return 0;
+}
+
 static int row_form(http_req *req, csv_import *imp, const csv_post_row *row, const json_t *accounts,
-                    const tz_zone *z, post_form *f, const char **campaign)
+                    const tz_zone *z, post_form *f, const char **campaign, int dry)
 {
     char why[300];
     int ok = 1;
@@ -106,11 +175,16 @@ static int row_form(http_req *req, csv_import *imp, const csv_post_row *row, con
     }
     for (size_t i = 0; i < row->nmedia; i++) {
         char *end;
+        if (strncasecmp(row->media[i], "https://", 8) == 0 ||
+            strncasecmp(row->media[i], "http://", 7) == 0) {
+            if (media_link(req, imp, row, row->media[i], dry, f) != 0)
+                ok = 0;
+            continue;
+        }
         long long v = strtoll(row->media[i], &end, 10);
         if (*row->media[i] == '\0' || *end != '\0' || v <= 0) {
             csv_import_add_problem(imp, row->row, "media",
-                                   "\"%s\" is not a media library id (upload the file to the "
-                                   "library first and use its id)",
+                                   "\"%s\" is neither a media library id nor an http(s) link",
                                    row->media[i]);
             ok = 0;
         } else if (f->nmedia < FORM_MEDIA_MAX)
@@ -222,7 +296,7 @@ void api_posts_import(http_req *req)
         post_form_init(f);
         const char *campaign = NULL;
         size_t before = imp.nproblems;
-        if (row_form(req, &imp, row, accounts, z, f, &campaign) < 0) {
+        if (row_form(req, &imp, row, accounts, z, f, &campaign, dry) < 0) {
             ready = 0;
             break;
         }
@@ -238,11 +312,30 @@ void api_posts_import(http_req *req)
                 if (post_form_check(NULL, req->app, req->auth.workspace_id, f, z, 0, now, field,
                                     sizeof field, msg, sizeof msg) != 0)
                     csv_import_add_problem(&imp, row->row, "", "%s: %s", field, msg);
-                size_t k;
+                size_t k, links = 0;
                 json_t *p;
-                json_array_foreach(f->problems, k, p) csv_import_add_problem(
-                    &imp, row->row, "", "%s: %s", json_string_value(json_object_get(p, "field")),
-                    json_string_value(json_object_get(p, "message")));
+                for (size_t q = 0; q < row->nmedia; q++)
+                    links += strncasecmp(row->media[q], "http", 4) == 0;
+                json_array_foreach(f->problems, k, p)
+                {
+                    const char *pf = json_string_value(json_object_get(p, "field"));
+                    /* a dry run has not fetched the links: what depends on the media waits */
+                    if (dry && links > 0 && pf != NULL &&
+                        (strstr(pf, ".media") != NULL || strstr(pf, ".kind") != NULL))
+                        continue;
+                    csv_import_add_problem(&imp, row->row, "", "%s: %s", pf,
+                                           json_string_value(json_object_get(p, "message")));
+                }
+                if (dry && links > 0) {
+                    char note[200];
+                    snprintf(note, sizeof note,
+                             "%zu media link%s will be fetched and checked against each "
+                             "platform when the file is imported",
+                             links, links == 1 ? "" : "s");
+                    json_array_append_new(f->warnings, json_pack("{s:n, s:s, s:s, s:s}", "target",
+                                                                 "field", "media", "code",
+                                                                 "media_links", "message", note));
+                }
                 json_object_set(info, "warnings", f->warnings);
             }
         }

@@ -178,7 +178,8 @@ static const cfg_def settings[] = {
      "Minutes the emails of people who chose a digest are gathered before one email goes out"},
     {"webhook-allow-private", "P2S_WEBHOOK_ALLOW_PRIVATE", CFG_INT, "0", 0, 1,
      S(webhook_allow_private), 1,
-     "1: webhooks may point at loopback, private, link-local or other internal addresses"},
+     "1: webhooks and CSV media links may point at loopback, private, link-local or other "
+     "internal addresses"},
 };
 
 #undef S

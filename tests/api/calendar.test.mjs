@@ -4,6 +4,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, sql } from '../lib/harness.mjs';
 import { makeTeam } from '../lib/api.mjs';
+import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../lib/harness.mjs';
 import { seedAccount, uploadFixture, dayFromNow } from '../lib/posts.mjs';
 
 let srv;
@@ -14,7 +18,8 @@ let photo;
 
 before(async () => {
   // Accounts here are written straight into the store (no tokens): nothing is published.
-  srv = await startServer({ args: ['--no-worker'] });
+  // CSV media links below are served from this machine: allow private addresses for them.
+  srv = await startServer({ args: ['--no-worker'], env: { P2S_WEBHOOK_ALLOW_PRIVATE: '1' } });
   const team = await makeTeam(srv, 'Cafe');
   ws = team.ws;
   by = team.by;
@@ -251,5 +256,40 @@ describe('CSV', () => {
     const back = await by.editor.call('POST', `${W()}/posts/import?dry_run=1`, ex.text.replace(`${day} 10:00`, `${dayFromNow(16)} 10:00`), { headers: { 'Content-Type': 'text/csv' } });
     assert.equal(back.status, 200, back.text);
     assert.deepEqual(back.json.problems, []);
+  });
+
+  test('media links in a file are fetched into the library when importing', async () => {
+    const bytes = readFileSync(join(ROOT, 'tests', 'fixtures', 'portrait-200x250.png'));
+    const files = createServer((req, res) => {
+      if (req.url === '/img/cover.png') {
+        res.writeHead(200, { 'Content-Type': 'image/png' });
+        res.end(bytes);
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise((r) => files.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${files.address().port}`;
+    try {
+      const csv = `text,accounts,time,media\nWith a linked image,x:cafe,${dayFromNow(18)} 10:00,${base}/img/cover.png\nMissing file,x:cafe,,${base}/img/none.png\n`;
+      const dry = await by.editor.call('POST', `${W()}/posts/import?dry_run=1`, csv, { headers: { 'Content-Type': 'text/csv' } });
+      assert.equal(dry.status, 200, dry.text);
+      assert.deepEqual(dry.json.problems, [], 'a dry run only checks the links');
+      assert.equal(dry.json.rows[0].warnings[0].code, 'media_links');
+      const real = await by.editor.call('POST', `${W()}/posts/import`, csv, { headers: { 'Content-Type': 'text/csv' } });
+      assert.equal(real.status, 422, real.text);
+      assert.equal(real.json.problems.length, 1);
+      assert.equal(real.json.problems[0].row, 3);
+      assert.match(real.json.problems[0].message, /404/);
+      const good = await by.editor.call('POST', `${W()}/posts/import`, csv.split('\n').slice(0, 2).join('\n') + '\n', { headers: { 'Content-Type': 'text/csv' } });
+      assert.equal(good.status, 201, good.text);
+      const post = (await by.viewer.get(`${W()}/posts/${good.json.post_ids[0]}`)).json.post;
+      assert.equal(post.media.length, 1);
+      assert.equal(post.media[0].name, 'cover.png');
+      assert.equal(post.media[0].width, 200);
+    } finally {
+      files.close();
+    }
   });
 });
