@@ -77,6 +77,11 @@ const Compose = lazyPage(() => import('./pages/Compose').then((m) => m.Compose))
 const Approvals = lazyPage(() => import('./pages/Approvals').then((m) => m.Approvals));
 const Queue = lazyPage(() => import('./pages/Queue').then((m) => m.Queue));
 const Campaigns = lazyPage(() => import('./pages/Campaigns').then((m) => m.Campaigns));
+const Notifications = lazyPage(() => import('./pages/Notifications').then((m) => m.Notifications));
+const NotificationPreferences = lazyPage(() =>
+  import('./pages/settings/NotificationPrefs').then((m) => m.NotificationPreferences),
+);
+const Webhooks = lazyPage(() => import('./pages/settings/Webhooks').then((m) => m.Webhooks));
 
 /** Client routes. The server answers each of these paths with index.html. */
 const PUBLIC_ROUTES: Readonly<Record<string, ComponentType>> = {
@@ -101,6 +106,9 @@ const APP_ROUTES: Readonly<Record<string, ComponentType>> = {
   '/settings/members': Members,
   '/settings/invitations': Invitations,
   '/settings/activity': Activity,
+  '/settings/notifications': NotificationPreferences,
+  '/settings/webhooks': Webhooks,
+  '/notifications': Notifications,
   '/settings/profile': Profile,
   '/settings/sessions': Sessions,
   '/settings/api-keys': ApiKeys,

@@ -2,17 +2,21 @@
  * Live post state: the one place that tells the screens a post may have
  * changed while it publishes.
  *
- * Today it polls: while a screen shows a post that is on its way (due,
- * publishing, waiting to retry), it asks the screen every few seconds to read
- * what it shows again, and stops when nothing is in flight or the tab is
- * hidden. When the server's event stream is there (GET /api/v1/events,
- * Server-Sent Events "post.state" and "target.state" with {post_id,
- * target_id, state, post_state, remote_url, error}), set STREAM_URL below to
- * '/api/v1/events': the screens then get each event as it happens, and poll
- * only while the stream is down. Nothing else changes.
+ * The server's event stream (GET /api/v1/events, Server-Sent Events
+ * "post.state" and "target.state" with {post_id, target_id, state,
+ * post_state, remote_url, error}) gives the screens each change as it
+ * happens. The tab has one stream, shared with the notifications: stream.ts,
+ * where STREAM_URL is. While the stream is down (or STREAM_URL is null), a
+ * screen that shows a post on its way (due, publishing, waiting to retry) is
+ * asked every few seconds to read what it shows again; polling stops when
+ * nothing is in flight or the tab is hidden.
  */
 import { useEffect, useRef } from 'preact/hooks';
 import { PUBLISHING_TARGET_STATES } from './posts';
+import { joinStream } from './stream';
+import type { EventData, StreamHandle } from './stream';
+
+export { STREAM_URL } from './stream';
 
 /** A change to a post: one event of the stream, or (polling) "read it again" with every field null. */
 export interface PostChange {
@@ -31,9 +35,6 @@ export interface PostChange {
 export type Interest = () => number | null;
 
 export type ChangeHandler = (change: PostChange) => void | Promise<void>;
-
-/** The server's event stream ('/api/v1/events'), once every server has it; null: poll. */
-const STREAM_URL: string | null = null;
 
 /** How soon to look again. */
 export const LOOK = {
@@ -58,113 +59,125 @@ export interface Subscription {
   stop(): void;
 }
 
-/* ---------- The stream (unused until STREAM_URL is set) ---------- */
+/* ---------- The stream's events (stream.ts) ---------- */
+
+const POST_KINDS: readonly string[] = ['post.state', 'target.state'];
+
+function readEvent(d: EventData): PostChange & { workspace_id: number | null } {
+  const num = (v: unknown) => (typeof v === 'number' ? v : null);
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  return {
+    workspace_id: num(d.workspace_id),
+    post_id: num(d.post_id),
+    target_id: num(d.target_id),
+    // post.state carries {post_id, state, action}: its state is the post's.
+    state: str(d.state),
+    post_state: str(d.post_state) ?? (d.target_id === undefined ? str(d.state) : null),
+    remote_url: str(d.remote_url),
+    error: str(d.error),
+  };
+}
 
 /*
- * One EventSource for the tab: GET /api/v1/events carries every workspace of
- * the signed-in person, each event's data naming its workspace_id
- * (docs/api.md, "Live events"). The browser reconnects by itself and sends
- * Last-Event-ID, so nothing is missed; a "reset" event (too many missed, or
- * too slow) means: read everything again.
+ * The screens' events, kept a little while: an event can arrive before the
+ * screen shows the post it is about (the composer's "Post now" is published
+ * before its answer is in), and the screen then ignores it. Each subscription
+ * is given the events it may have missed once more the next time its data
+ * changes (check()), the latest per post.
  */
+const RECENT_MS = 30_000;
+const RECENT_MAX = 200;
+
+interface Recent {
+  seq: number;
+  at: number;
+  workspaceId: number | null;
+  change: PostChange;
+}
 
 interface Listener {
   workspaceId: number;
-  handler: ChangeHandler;
-  /** The stream went up or down: stop or start polling. */
-  wake: () => void;
+  deliver: (change: PostChange) => void;
+  status: (up: boolean) => void;
+  reset: () => void;
 }
 
-interface Stream {
-  source: EventSource;
-  listeners: Set<Listener>;
-  up: boolean;
-  /** Whether it was up before and went down: after it is back, read everything again. */
-  dropped: boolean;
-}
+const listeners = new Set<Listener>();
+const recent: Recent[] = [];
+let seq = 0;
+let handle: StreamHandle | null = null;
 
-let stream: Stream | null = null;
-
-function readEvent(data: string): (PostChange & { workspace_id: number | null }) | null {
-  try {
-    const d = JSON.parse(data) as Record<string, unknown>;
-    const num = (v: unknown) => (typeof v === 'number' ? v : null);
-    const str = (v: unknown) => (typeof v === 'string' ? v : null);
-    return {
-      workspace_id: num(d.workspace_id),
-      post_id: num(d.post_id),
-      target_id: num(d.target_id),
-      // post.state carries {post_id, state, action}: its state is the post's.
-      state: str(d.state),
-      post_state: str(d.post_state) ?? (d.target_id === undefined ? str(d.state) : null),
-      remote_url: str(d.remote_url),
-      error: str(d.error),
-    };
-  } catch {
-    return null;
+function joinPosts(l: Listener): StreamHandle | null {
+  listeners.add(l);
+  if (!handle) {
+    handle = joinStream({
+      kinds: POST_KINDS,
+      onEvent: (_kind, data) => {
+        const { workspace_id, ...change } = readEvent(data);
+        const now = Date.now();
+        recent.push({ seq: ++seq, at: now, workspaceId: workspace_id, change });
+        while (recent.length > RECENT_MAX || (recent.length > 0 && now - recent[0]!.at > RECENT_MS)) recent.shift();
+        for (const x of [...listeners]) if (workspace_id === null || workspace_id === x.workspaceId) x.deliver(change);
+      },
+      onStatus: (up) => {
+        for (const x of [...listeners]) x.status(up);
+      },
+      onReset: () => {
+        for (const x of [...listeners]) x.reset();
+      },
+    });
   }
+  return handle;
 }
 
-function everyone(s: Stream): void {
-  for (const l of s.listeners) void l.handler(POLL);
-}
-
-function openStream(url: string): Stream {
-  const source = new EventSource(url);
-  const s: Stream = { source, listeners: new Set(), up: false, dropped: false };
-  const pass = (e: MessageEvent<string>) => {
-    const change = readEvent(e.data);
-    if (!change) return;
-    const { workspace_id, ...rest } = change;
-    for (const l of s.listeners) if (workspace_id === null || workspace_id === l.workspaceId) void l.handler(rest);
-  };
-  source.addEventListener('post.state', pass as EventListener);
-  source.addEventListener('target.state', pass as EventListener);
-  source.addEventListener('reset', () => everyone(s));
-  source.addEventListener('open', () => {
-    s.up = true;
-    if (s.dropped) everyone(s);
-    s.dropped = false;
-    for (const l of s.listeners) l.wake();
-  });
-  source.addEventListener('error', () => {
-    // The browser tries again by itself (retry: 3000); meanwhile the screens poll.
-    if (s.up) s.dropped = true;
-    s.up = false;
-    for (const l of s.listeners) l.wake();
-  });
-  return s;
-}
-
-function joinStream(listener: Listener): Stream | null {
-  if (!STREAM_URL || typeof EventSource === 'undefined') return null;
-  if (!stream) stream = openStream(STREAM_URL);
-  stream.listeners.add(listener);
-  return stream;
-}
-
-function leaveStream(listener: Listener): void {
-  if (!stream) return;
-  stream.listeners.delete(listener);
-  if (stream.listeners.size === 0) {
-    stream.source.close();
-    stream = null;
+function leavePosts(l: Listener): void {
+  listeners.delete(l);
+  if (listeners.size === 0 && handle) {
+    handle.leave();
+    handle = null;
   }
 }
 
 /* ---------- Subscribing ---------- */
 
 /**
+ * While the stream is up, a screen with something in flight still reads it
+ * again this seldom: an event whose transaction committed late is not sent
+ * live (docs/api.md, "Live events").
+ */
+const BACKSTOP_MS = 15_000;
+
+/**
  * Call `handler` when posts of the workspace may have changed. `interest`
- * says when the screen next expects a change; polling follows it (and the
- * stream makes it moot while it is up).
+ * says when the screen next expects a change; polling follows it while the
+ * stream is down (and only as a slow backstop while it is up).
  */
 export function onPostChange(workspaceId: number, handler: ChangeHandler, interest: Interest): Subscription {
   let timer: number | null = null;
   let running = false;
   let stopped = false;
-  const listener: Listener = { workspaceId, handler, wake: () => check() };
-  const live = joinStream(listener);
+  let wasUp = false;
+  /** Events up to this one were given to the screen once more already (or came before it). */
+  let replayed = seq;
+  const listener: Listener = {
+    workspaceId,
+    deliver: (change) => {
+      if (!stopped) void handler(change);
+    },
+    status: (up) => {
+      // Up (again): what changed before the stream was there may not come as events (a stream
+      // opened afresh starts from now): read once whatever is in flight, then follow the events.
+      if (up && !wasUp && !stopped && !running && interest() !== null) void handler(POLL);
+      wasUp = up;
+      check();
+    },
+    reset: () => {
+      if (!stopped) void handler(POLL);
+    },
+  };
+  const live = joinPosts(listener);
+  wasUp = live?.up() ?? false;
+  const streaming = () => !!live && live.up();
 
   const clear = () => {
     if (timer !== null) window.clearTimeout(timer);
@@ -185,13 +198,29 @@ export function onPostChange(workspaceId: number, handler: ChangeHandler, intere
     check();
   };
 
+  /** The events of this workspace since the last replay, once more: the latest per post. */
+  const replay = () => {
+    const now = Date.now();
+    const latest = new Map<number | null, PostChange>();
+    for (const r of recent) {
+      if (r.seq <= replayed || now - r.at > RECENT_MS) continue;
+      if (r.workspaceId !== null && r.workspaceId !== workspaceId) continue;
+      latest.delete(r.change.post_id);
+      latest.set(r.change.post_id, r.change);
+    }
+    replayed = seq;
+    for (const change of latest.values()) void handler(change);
+  };
+
   function check(): void {
     if (stopped || running) return;
     clear();
-    if (document.hidden || (live && live.up)) return;
+    replay();
+    if (document.hidden) return;
     const at = interest();
     if (at === null) return;
-    const delay = Math.min(MAX_DELAY, Math.max(MIN_DELAY, at - Date.now()));
+    let delay = Math.min(MAX_DELAY, Math.max(MIN_DELAY, at - Date.now()));
+    if (streaming()) delay = Math.max(delay, BACKSTOP_MS);
     timer = window.setTimeout(() => void tick(), delay);
   }
 
@@ -201,10 +230,10 @@ export function onPostChange(workspaceId: number, handler: ChangeHandler, intere
       return;
     }
     // Back in view: read at once whatever is in flight, then poll again.
-    if (!running && !(live && live.up) && interest() !== null) {
+    if (!running && !streaming() && interest() !== null) {
       clear();
       void tick();
-    }
+    } else check();
   };
   document.addEventListener('visibilitychange', onVisibility);
   check();
@@ -215,7 +244,7 @@ export function onPostChange(workspaceId: number, handler: ChangeHandler, intere
       stopped = true;
       clear();
       document.removeEventListener('visibilitychange', onVisibility);
-      if (live) leaveStream(listener);
+      leavePosts(listener);
     },
   };
 }

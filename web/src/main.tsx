@@ -4,6 +4,7 @@ import { installErrorReporting } from './report';
 import './styles/tokens.css';
 import './styles/base.css';
 import './styles/app.css';
+import './styles/notifications.css';
 
 installErrorReporting();
 

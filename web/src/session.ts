@@ -9,6 +9,8 @@ import type { Items, User, Workspace } from './api';
 import { currentPath, navigate } from './router';
 import { setFlash } from './components/Layout';
 import { setDisplayTimeZone } from './util';
+import { closeStream } from './stream';
+import { forgetNotifications } from './notifications';
 
 export type SessionState =
   | { status: 'loading' }
@@ -108,6 +110,11 @@ export function selectWorkspace(id: number): void {
 
 /** After sign-in, sign-up or on start-up with a valid session. */
 export function signedIn(user: User, csrf: string | null | undefined): void {
+  if (state.status === 'signed-in' && state.user.id !== user.id) {
+    // Someone else now: the stream and the notifications were the other person's.
+    closeStream();
+    forgetNotifications();
+  }
   setCsrfToken(csrf);
   setDisplayTimeZone(user.timezone);
   set({ status: 'signed-in', user, workspaces: null, workspacesError: null, workspaceId: null });
@@ -120,6 +127,8 @@ export function updateUser(user: User): void {
 }
 
 export function signedOut(): void {
+  closeStream();
+  forgetNotifications();
   setCsrfToken(null);
   set({ status: 'signed-out' });
 }

@@ -8,6 +8,8 @@ import type { SignedIn } from '../session';
 import { roleLabel } from '../util';
 import { usePendingCount } from '../pending';
 import { Footer, PRODUCT_NAME } from './Layout';
+import { NotificationBell, ToastStack } from './Notifications';
+import { followNotifications } from '../notifications';
 
 const NAV: readonly { href: string; label: string }[] = [
   { href: '/calendar', label: 'Calendar' },
@@ -163,6 +165,8 @@ function UserMenu({ session }: { session: SignedIn }) {
 export function AppShell({ session, children }: { session: SignedIn; children?: ComponentChildren }) {
   const path = usePath();
   const pending = usePendingCount(session.workspaces && session.workspaces.length > 0 ? session.workspaceId : null);
+  // The unread count, then new notifications as they come (the tab's one event stream).
+  useEffect(() => followNotifications(), [session.user.id]);
   return (
     <>
       <a class="skip-link" href="#main">
@@ -177,6 +181,7 @@ export function AppShell({ session, children }: { session: SignedIn; children?: 
             <span>{PRODUCT_NAME}</span>
           </Link>
           <WorkspaceSwitcher session={session} />
+          <NotificationBell />
           <UserMenu session={session} />
         </div>
         <nav class="app-nav" aria-label="Main">
@@ -204,6 +209,7 @@ export function AppShell({ session, children }: { session: SignedIn; children?: 
         <div class="container">{children}</div>
       </main>
       <Footer />
+      <ToastStack />
     </>
   );
 }

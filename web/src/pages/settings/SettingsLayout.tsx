@@ -14,6 +14,9 @@ const WORKSPACE_ITEMS: readonly Item[] = [
   { href: '/settings/members', label: 'Members' },
   { href: '/settings/invitations', label: 'Invitations', admin: true },
   { href: '/settings/activity', label: 'Activity', admin: true },
+  { href: '/settings/notifications', label: 'Notifications' },
+  // Shown to everyone: the page says who may manage webhooks.
+  { href: '/settings/webhooks', label: 'Webhooks' },
 ];
 
 const ACCOUNT_ITEMS: readonly Item[] = [
