@@ -1,5 +1,6 @@
 /* events.c - the event log, notifications and their outboxes (see events.h). */
 #include "store/events.h"
+#include "store/rowjson.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,11 +69,12 @@ static char *notification_text(int64_t id, const store_event_in *in, int64_t now
 {
     json_t *data = json_loads(in->data, 0, NULL);
     json_t *o =
-        json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:I, s:n}", "id", (json_int_t)id,
+        json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:n}", "id", (json_int_t)id,
                   "workspace_id", (json_int_t)in->workspace_id, "event", in->kind, "title",
                   in->title, "body", in->body != NULL ? in->body : "", "link",
                   in->link != NULL ? json_string(in->link) : json_null(), "data",
-                  data != NULL ? data : json_object(), "created_ms", (json_int_t)now_ms, "read_at");
+                  data != NULL ? data : json_object(), "created_at", rowjson_instant(now_ms),
+                  "read_at");
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s;
