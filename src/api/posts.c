@@ -171,15 +171,15 @@ static int commit(http_req *req, post_form *f, const tz_zone *z, int64_t id, int
         reply_why(req, e, why);
         return 0;
     }
-    if (strcmp(state, "scheduled") == 0)
-        engine_wake(req->app->engine); /* it may be due sooner than what the worker waits for */
-    reply_post(req, status, id, z, f);
-    /* live: calendars and lists open elsewhere follow */
+    /* live: calendars and lists open elsewhere follow (told before the worker can act) */
     json_t *data =
         json_pack("{s:I, s:s, s:s}", "post_id", (json_int_t)id, "state", state, "action", action);
     notify_event ev = {req->auth.workspace_id, EV_POST_STATE, data, 0, 0, NULL, NULL, NULL};
     notify_emit(req->app, &ev, NULL);
     json_decref(data);
+    if (strcmp(state, "scheduled") == 0)
+        engine_wake(req->app->engine); /* it may be due sooner than what the worker waits for */
+    reply_post(req, status, id, z, f);
     return 1;
 }
 
