@@ -329,8 +329,8 @@ static int run_node(int argc, char **argv, int http)
         log_event(&a->log, LOG_INFO, "listening",
                   json_pack("{s:s, s:i, s:s, s:s}", "host", lhost, "port", port, "public_url",
                             b.cfg.public_url, "node", a->node_id));
-        printf("Post2Share is running at http://%s%s%s:%d/\n", v6 ? "[" : "", lhost,
-               v6 ? "]" : "", port);
+        printf("Post2Share is running at http://%s%s%s:%d/\n", v6 ? "[" : "", lhost, v6 ? "]" : "",
+               port);
         fflush(stdout);
     }
 

@@ -80,8 +80,8 @@ app_err acct_refresh(const app *a, int64_t account_id, int force, int *refreshed
  * APP_EPERM when the account is not active (needs_reconnect, disconnected);
  * APP_EIO when the sealed token cannot be opened.
  */
-app_err acct_access_token(const app *a, int64_t account_id, char *out, size_t outlen,
-                          char *status, size_t statuslen);
+app_err acct_access_token(const app *a, int64_t account_id, char *out, size_t outlen, char *status,
+                          size_t statuslen);
 
 /*
  * The account can no longer be posted to: mark it needs_reconnect with the

@@ -91,7 +91,8 @@ void post_form_from_post(post_form *f, const json_t *post)
     f->version = json_integer_value(json_object_get(post, "version"));
     const char *note = json_string_value(json_object_get(post, "review_note"));
     snprintf(f->review_note, sizeof f->review_note, "%s", note != NULL ? note : "");
-    f->reviewed_by = json_integer_value(json_object_get(json_object_get(post, "reviewed_by"), "id"));
+    f->reviewed_by =
+        json_integer_value(json_object_get(json_object_get(post, "reviewed_by"), "id"));
 }
 
 /* ---- reading ---- */

@@ -46,7 +46,7 @@ typedef struct post_form {
     int64_t version;    /* 0 = not given */
     char action[12];    /* save, submit, schedule */
     char review_note[4096];
-    int64_t reviewed_by; /* who approved or sent it back (0 = nobody) */
+    int64_t reviewed_by;      /* who approved or sent it back (0 = nobody) */
     int64_t queue_account_id; /* filled by post_form_check for mode queue */
     /* results of post_form_check */
     json_t *problems, *warnings, *targets_info;

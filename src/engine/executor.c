@@ -770,8 +770,8 @@ static void *refresh_main(void *arg)
         char *cur = malloc(PLAT_TOKEN_MAX);
         app_err r = APP_OK;
         if (cur == NULL ||
-            acct_access_token(e->a, j->sj.account_id, cur, PLAT_TOKEN_MAX, status,
-                              sizeof status) != APP_OK ||
+            acct_access_token(e->a, j->sj.account_id, cur, PLAT_TOKEN_MAX, status, sizeof status) !=
+                APP_OK ||
             strcmp(cur, j->token) == 0)
             r = acct_refresh(e->a, j->sj.account_id, 1, &refreshed, err, sizeof err);
         if (cur != NULL) {

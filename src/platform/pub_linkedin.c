@@ -59,8 +59,8 @@
 #define URL_MARGIN_MS   60000LL /* an upload URL this close to its expiry is not used */
 #define MAX_POLLS       60      /* video status polls per attempt (about half an hour) */
 #define MAX_RESTARTS    3       /* fresh uploads after an upload URL was refused, per attempt */
-#define FINDER_COUNT    100 /* posts per finder page (LinkedIn's largest) */
-#define FINDER_PAGES    10  /* pages read at most before "cannot tell" */
+#define FINDER_COUNT    100     /* posts per finder page (LinkedIn's largest) */
+#define FINDER_PAGES    10      /* pages read at most before "cannot tell" */
 #define FIRST_POLL_MS   2000
 #define IMAGE_SETTLE_MS 2000 /* after the last image upload, before the post */
 

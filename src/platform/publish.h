@@ -76,8 +76,8 @@ typedef struct pub_request {
     int multipart;   /* 1: multipart/form-data of `fields`, then `range` as part `part_name` */
     pub_range range; /* the bytes to stream (stream or multipart) */
     char part_name[32];
-    char part_type[64];                   /* Content-Type of the streamed part */
-    char fields[PUB_MAX_FIELDS][2][128];  /* multipart: name, value */
+    char part_type[64];                  /* Content-Type of the streamed part */
+    char fields[PUB_MAX_FIELDS][2][128]; /* multipart: name, value */
     int nfields;
     int create_step; /* this request makes the post public (exactly-once bookkeeping) */
 } pub_request;
@@ -88,10 +88,10 @@ typedef struct pub_job {
     const platform_cfg *pc; /* the platform's settings (base URLs, API version) */
     int64_t now_ms;         /* set by the executor before every step */
     /* the target */
-    const char *kind;         /* the target's kind (compose/rules.h: "post", "reel", ...) */
-    const char *text;         /* the effective text (the override, else the post body) */
-    const json_t *options;    /* the target's options object (never NULL) */
-    const pub_media *media;   /* the post's media in order */
+    const char *kind;       /* the target's kind (compose/rules.h: "post", "reel", ...) */
+    const char *text;       /* the effective text (the override, else the post body) */
+    const json_t *options;  /* the target's options object (never NULL) */
+    const pub_media *media; /* the post's media in order */
     size_t nmedia;
     const pub_media *library; /* every item the target uses: the post's media first, in order,
                                  then others (X thread parts) */
@@ -145,8 +145,8 @@ void pub_req_field(pub_job *job, const char *name, const char *value);
 void pub_req_part(pub_job *job, const char *name, const char *content_type, int media,
                   int64_t offset, int64_t length);
 /* Fail the job with a classified error; returns PUB_FAIL. */
-pub_step pub_fail(pub_job *job, plat_err_kind kind, int status, const char *code,
-                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+pub_step pub_fail(pub_job *job, plat_err_kind kind, int status, const char *code, const char *fmt,
+                  ...) __attribute__((format(printf, 5, 6)));
 /* Wait ms before the next step; returns PUB_WAIT. */
 pub_step pub_wait(pub_job *job, int64_t ms);
 /* Done with this remote id and URL; returns PUB_DONE. */

@@ -75,8 +75,8 @@ void pub_req_part(pub_job *job, const char *name, const char *content_type, int 
              content_type != NULL ? content_type : "application/octet-stream");
 }
 
-pub_step pub_fail(pub_job *job, plat_err_kind kind, int status, const char *code,
-                  const char *fmt, ...)
+pub_step pub_fail(pub_job *job, plat_err_kind kind, int status, const char *code, const char *fmt,
+                  ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -68,13 +68,12 @@ static app_err insert_event(db_conn *c, int64_t ws, int64_t user_id, const char 
 static char *notification_text(int64_t id, const store_event_in *in, int64_t now_ms)
 {
     json_t *data = json_loads(in->data, 0, NULL);
-    json_t *o =
-        json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:n}", "id", (json_int_t)id,
-                  "workspace_id", (json_int_t)in->workspace_id, "event", in->kind, "title",
-                  in->title, "body", in->body != NULL ? in->body : "", "link",
-                  in->link != NULL ? json_string(in->link) : json_null(), "data",
-                  data != NULL ? data : json_object(), "created_at", rowjson_instant(now_ms),
-                  "read_at");
+    json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:n}", "id", (json_int_t)id,
+                          "workspace_id", (json_int_t)in->workspace_id, "event", in->kind, "title",
+                          in->title, "body", in->body != NULL ? in->body : "", "link",
+                          in->link != NULL ? json_string(in->link) : json_null(), "data",
+                          data != NULL ? data : json_object(), "created_at",
+                          rowjson_instant(now_ms), "read_at");
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s;

@@ -28,7 +28,7 @@ app_err store_event_members(db *d, int64_t workspace_id, const char *kind, store
 /* One recipient of a notification. */
 typedef struct store_event_recipient {
     int64_t user_id;
-    int in_app;               /* a notification in the app (and on their live streams) */
+    int in_app;           /* a notification in the app (and on their live streams) */
     int email;            /* queue an email */
     int digest;           /* ... for the hourly digest */
     const char *email_to; /* address */

@@ -398,7 +398,8 @@ static json_t *target_json(const db_rows *r, int i, int col, int full)
     const char *st = db_rows_text(r, i, col + 5);
     /* when a waiting target is due (a retry's time) */
     json_object_set_new(t, "due_at",
-                        st != NULL && (strcmp(st, "retry_wait") == 0 || strcmp(st, "scheduled") == 0)
+                        st != NULL &&
+                                (strcmp(st, "retry_wait") == 0 || strcmp(st, "scheduled") == 0)
                             ? rowjson_instant_or_null(r, i, col + 9)
                             : json_null());
     json_object_set_new(t, "recovered", json_boolean(db_rows_int(r, i, col + 10, 0) != 0));
@@ -588,8 +589,7 @@ app_err store_post_find(db *d, int64_t workspace_id, const store_post_filter *f,
             "LEFT JOIN campaigns c ON c.id = p.campaign_id "
             "LEFT JOIN post_targets t ON t.post_id = p.id "
             "LEFT JOIN social_accounts a ON a.id = t.account_id",
-            f->by_time ? "q.scheduled_at, q.id" : "q.id DESC",
-            limit + 1);
+            f->by_time ? "q.scheduled_at, q.id" : "q.id DESC", limit + 1);
     fprintf(s, " ORDER BY %s, t.id", f->by_time ? "p.scheduled_at, p.id" : "p.id DESC");
     fclose(s);
     db_rows *r = NULL;

@@ -282,7 +282,8 @@ static void test_post_id_from_body_and_lookup(void **state)
     r = resp(201, "");
     assert_int_equal(pub_linkedin.publish(&job, &r), PUB_REQUEST);
     assert_rest(&job.req, "GET",
-                API "/rest/posts?author=" AUTHOR_Q "&q=author&count=100&start=0&sortBy=LAST_MODIFIED");
+                API "/rest/posts?author=" AUTHOR_Q
+                    "&q=author&count=100&start=0&sortBy=LAST_MODIFIED");
     assert_int_equal(job.req.create_step, 0);
     /* The lookup failed for now: the next attempt looks again instead of posting. */
     r = resp(503, "{\"status\":503,\"message\":\"Service Unavailable\"}");
