@@ -9,10 +9,10 @@
 //
 // Settings (environment):
 //   P2S_BENCH_PLATFORMS     what each workspace connects (default facebook,facebook,linkedin: both
-//                           simulated Facebook Pages and the simulated LinkedIn member); every
-//                           connection is its own account in the store.  "linkedin" alone avoids
-//                           the simulator's Facebook post lookup, a scan of every post it holds
-//                           (see docs/benchmarks.md): use it for 10,000 posts
+//                           simulated Facebook Pages and the simulated LinkedIn member, up to 5,000
+//                           posts; above, linkedin alone: the simulator's Facebook post lookup
+//                           scans every post it holds, and would be what is measured, see
+//                           docs/benchmarks.md); every connection is its own account in the store
 //   P2S_BENCH_WORKSPACES    workspaces (default 102 accounts' worth: 34 of three, 102 of one)
 //   P2S_BENCH_LATENCY_MS    simulator latency per request (default 50)
 //   P2S_ENGINE_INFLIGHT, P2S_ENGINE_PER_ACCOUNT, P2S_ENGINE_PER_PLATFORM   the worker's limits
@@ -24,8 +24,8 @@
 //   P2S_BENCH_PERF          a directory: `perf record` the worker while it publishes
 //
 // How it goes, for each N:
-//   1. a simulator and a server (--no-worker); W workspaces, each with its accounts, connected through
-//      the simulator's OAuth as a person would;
+//   1. a simulator and a server (--no-worker); W workspaces, each with its accounts, connected
+//      through the simulator's OAuth as a person would;
 //   2. one post per account imported through the CSV import (the row shapes the product writes),
 //      then N text posts written straight into the store after their pattern: post i goes to
 //      account i mod A, so ids (the claim order) interleave the accounts; Facebook posts are
@@ -59,10 +59,16 @@ import { SIM_BIN, startSim, simEnv } from '../tests/lib/sim.mjs';
 import { connectAccount } from '../tests/lib/connect.mjs';
 
 const SIZES = process.argv.slice(2).length ? process.argv.slice(2).map(Number) : [1000, 10000];
-// the connections of each workspace: a Facebook Page (the simulator offers two: the first
-// "facebook" is Page 1, the second Page 2) or the LinkedIn member
-const PER_WS = (process.env.P2S_BENCH_PLATFORMS || 'facebook,facebook,linkedin').split(',').map((p, i, all) => [p.trim(), all.slice(0, i).filter((x) => x === p).length]);
-const W = Number(process.env.P2S_BENCH_WORKSPACES || Math.ceil(102 / PER_WS.length));
+/**
+ * What each workspace connects for N posts, and how many workspaces: [[platform, pick], ...] and W.
+ * A Facebook Page (the simulator offers two: the first "facebook" is Page 1, the second Page 2) or
+ * the LinkedIn member.  Above 5,000 posts LinkedIn alone unless told (see the top).
+ */
+function layout(n) {
+  const list = process.env.P2S_BENCH_PLATFORMS || (n > 5000 ? 'linkedin' : 'facebook,facebook,linkedin');
+  const perWs = list.split(',').map((p, i, all) => [p.trim(), all.slice(0, i).filter((x) => x === p).length]);
+  return { perWs, w: Number(process.env.P2S_BENCH_WORKSPACES || Math.ceil(102 / perWs.length)) };
+}
 const LATENCY = Number(process.env.P2S_BENCH_LATENCY_MS || 50);
 const LIMITS = {
   inflight: Number(process.env.P2S_ENGINE_INFLIGHT || 256),
@@ -183,13 +189,13 @@ function requestFor(sim, acc, token, text) {
   };
 }
 
-/** A simulator (latency set) and a server (no worker) with the W workspaces' accounts connected. */
-async function setup() {
+/** A simulator (latency set) and a server (no worker) with the workspaces' accounts connected. */
+async function setup(n) {
   const sim = await startSim();
   const srv = await startServer({ env: simEnv(sim.url), args: ['--no-worker'] });
   try {
     const owner = await signup(srv, { name: 'Bench' });
-    const { accounts, tokens } = await connectAll(srv, sim, owner);
+    const { accounts, tokens } = await connectAll(srv, sim, owner, layout(n));
     await sim.admin('POST', '/_sim/latency', { platform: '*', ms: LATENCY });
     // X-App-Usage from a counter instead of a scan of the request log (see the top)
     await sim.admin('POST', '/_sim/ratelimit', { platform: 'facebook', limit: 1e9, window_s: 86400 });
@@ -203,7 +209,7 @@ async function setup() {
 
 /** The ceiling over N requests (texts "Ceiling <tag> i") on a fresh simulator; its JSON summary. */
 async function runCeiling(n, dir, { fresh = false } = {}) {
-  const { sim, srv, accounts, tokens } = await setup();
+  const { sim, srv, accounts, tokens } = await setup(n);
   try {
     const tag = randomBytes(3).toString('hex');
     const lines = [];
@@ -237,18 +243,18 @@ async function runCeiling(n, dir, { fresh = false } = {}) {
   }
 }
 
-/** Connect W workspaces x (2 Facebook Pages + LinkedIn); the accounts, and a token per account for the ceiling. */
-async function connectAll(srv, sim, owner) {
+/** Connect the workspaces' accounts (layout()); the accounts, and a token per account for the ceiling. */
+async function connectAll(srv, sim, owner, { perWs, w: W }) {
   const accounts = [];
   for (let w = 0; w < W; w++) {
     const ws = await createWorkspace(owner, `Bench ${w}`, 'UTC');
-    for (const [platform, pick] of PER_WS) {
+    for (const [platform, pick] of perWs) {
       const a = await connectAccount(srv, owner, ws, platform, { pick });
       if (a.status !== 'active') throw new Error(`account ${a.id} is ${a.status}`);
       accounts.push({ id: a.id, ws, platform: a.platform, remote_id: a.remote_id, w });
     }
   }
-  if (new Set(accounts.map((a) => a.id)).size !== PER_WS.length * W) throw new Error('accounts were not all new');
+  if (new Set(accounts.map((a) => a.id)).size !== perWs.length * W) throw new Error('accounts were not all new');
   // The ceiling's tokens: live tokens the simulator issued, one per simulated account (Page
   // tokens per Page, LinkedIn access tokens), so that it too speaks for A different accounts.
   const live = (await sim.admin('GET', '/_sim/tokens')).items.filter((t) => !t.revoked && (!t.expires_at || t.expires_at > Date.now() + 3600000));
@@ -320,7 +326,7 @@ async function loadPosts(srv, owner, accounts, n, tag) {
 
 async function runWorker(n) {
   const t0 = Date.now();
-  const { sim, srv, owner, accounts } = await setup();
+  const { sim, srv, owner, accounts } = await setup(n);
   let worker = null;
   try {
     const tag = randomBytes(3).toString('hex');
@@ -420,6 +426,8 @@ async function runWorker(n) {
       n,
       backend: srv.backend,
       accounts: accounts.length,
+      platforms: layout(n).perWs.map((p) => p[0]).join(','),
+      workspaces: layout(n).w,
       latency_ms: LATENCY,
       limits: LIMITS,
       load_s: loadS,
@@ -475,13 +483,13 @@ async function runOne(n) {
 }
 
 console.log(`# ${cpus().length} CPUs (${cpus()[0].model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; server ${BIN}; simulator ${SIM_BIN}`);
-console.log(`# ${W} workspaces x ${PER_WS.map((p) => p[0]).join(' + ')}, latency ${LATENCY} ms, limits ${JSON.stringify(LIMITS)}`);
+console.log(`# latency ${LATENCY} ms, limits ${JSON.stringify(LIMITS)}`);
 const f = (x) => (typeof x === 'number' ? Math.round(x) : x);
 const line = (s) => `p50 ${f(s.p50)}, p99 ${f(s.p99)}, max ${f(s.max)} ms`;
 for (const n of SIZES) {
   const r = await runOne(n);
   console.log(
-    `\nN=${n} (${r.backend}, ${r.accounts} accounts): ${r.published} published, ${r.failed} failed, ${r.on_platform} on the platforms, ${r.published_twice} twice; ` +
+    `\nN=${n} (${r.backend}, ${r.accounts} accounts: ${r.workspaces} workspaces x ${r.platforms}): ${r.published} published, ${r.failed} failed, ${r.on_platform} on the platforms, ${r.published_twice} twice; ` +
       `${r.requests_per_post.toFixed(2)} requests and ${r.attempts_per_post.toFixed(2)} attempts per post`,
   );
   console.log(`  worker: ${r.posts_per_second.toFixed(0)} posts/s; lateness (platform accept - due) ${line(r.lateness_ms)} (first ${f(r.lateness_ms.min)} ms)`);
