@@ -532,12 +532,10 @@ static pub_step create_req(pub_job *job, size_t i)
         char *children = malloc(len);
         if (children == NULL)
             return pub_fail(job, PERR_TRANSIENT, 0, "no_memory", "%s: out of memory", what);
+        size_t o = 0;
         children[0] = '\0';
-        for (size_t k = 0; k < main; k++) {
-            if (k > 0)
-                strcat(children, ",");
-            strcat(children, cont_id(job, k));
-        }
+        for (size_t k = 0; k < main; k++)
+            o += (size_t)snprintf(children + o, len - o, "%s%s", k > 0 ? "," : "", cont_id(job, k));
         pub_form_add(job, "media_type", "CAROUSEL");
         pub_form_add(job, "children", children);
         free(children);

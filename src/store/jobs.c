@@ -54,12 +54,13 @@ app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease
     int count = e == APP_OK ? db_rows_count(r) : 0;
     /* the ids just claimed, as "?, ?, ..." bound below */
     db_param *ids = calloc((size_t)count + 1, sizeof *ids);
-    char *list = calloc((size_t)count * 3 + 2, 1);
+    size_t listlen = (size_t)count * 3 + 2, o = 0;
+    char *list = calloc(listlen, 1);
     if (ids == NULL || list == NULL)
         e = APP_ENOMEM;
     for (int i = 0; e == APP_OK && i < count; i++) {
         ids[i] = DB_I(db_rows_int(r, i, 0, 0));
-        strcat(list, i ? ", ?" : "?");
+        o += (size_t)snprintf(list + o, listlen - o, "%s", i ? ", ?" : "?");
     }
     db_rows_free(r);
     r = NULL;
