@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "accounts/accounts.h"
 #include "core/clock.h"
+#include "core/text.h"
 #include "crypto/vault.h"
 #include "notify/notify.h"
 #include "platform/http_exec.h"
@@ -234,15 +235,7 @@ void acct_lost(const app *a, int64_t account_id, const char *reason)
                            platform) != APP_OK ||
         !changed)
         return;
-    static const char *const titles[][2] = {{"facebook", "Facebook"},
-                                            {"instagram", "Instagram"},
-                                            {"linkedin", "LinkedIn"},
-                                            {"youtube", "YouTube"},
-                                            {"x", "X"}};
-    const char *plat = platform;
-    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
-        if (strcmp(titles[i][0], platform) == 0)
-            plat = titles[i][1];
+    const char *plat = text_platform_title(platform);
     char title[400], body[1400], link[700];
     snprintf(title, sizeof title, "Reconnect %s on %s", name, plat);
     snprintf(body, sizeof body, "%s on %s can no longer be posted to: %s", name, plat, reason);

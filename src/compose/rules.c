@@ -7,6 +7,7 @@
 #include "compose/rules.h"
 #include "compose/textstat.h"
 #include "compose/xtext.h"
+#include "core/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,20 +91,6 @@ static const char *thousands(char *buf, size_t len, long v)
     else
         snprintf(buf, len, "%ld,%03ld", v / 1000, v % 1000);
     return buf;
-}
-
-static const char *PLATFORM_NAMES[][2] = {{"facebook", "Facebook"},
-                                          {"instagram", "Instagram"},
-                                          {"linkedin", "LinkedIn"},
-                                          {"youtube", "YouTube"},
-                                          {"x", "X"}};
-
-static const char *platform_title(const char *platform)
-{
-    for (size_t i = 0; i < sizeof PLATFORM_NAMES / sizeof PLATFORM_NAMES[0]; i++)
-        if (strcmp(PLATFORM_NAMES[i][0], platform) == 0)
-            return PLATFORM_NAMES[i][1];
-    return platform;
 }
 
 /* ---- kinds ---- */
@@ -612,7 +599,7 @@ json_t *rules_check(const rules_post *p, json_t *problems, json_t *warnings)
             check_x(&c, text, m, p->nmedia);
         json_t *o = json_pack(
             "{s:I, s:s, s:s, s:o?, s:s, s:o}", "account_id", (json_int_t)t->account_id, "platform",
-            t->platform, "platform_name", platform_title(t->platform), "kind",
+            t->platform, "platform_name", text_platform_title(t->platform), "kind",
             kind != NULL ? json_string(kind) : json_null(), "text", text, "counters", c.counters);
         json_array_append_new(out, o);
     }

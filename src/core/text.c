@@ -117,3 +117,16 @@ void text_excerpt(const char *text, size_t max_chars, char *out, size_t outlen)
         if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
 }
+
+const char *text_platform_title(const char *platform)
+{
+    static const char *const names[][2] = {{"facebook", "Facebook"},
+                                           {"instagram", "Instagram"},
+                                           {"linkedin", "LinkedIn"},
+                                           {"youtube", "YouTube"},
+                                           {"x", "X"}};
+    for (size_t i = 0; platform != NULL && i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(names[i][0], platform) == 0)
+            return names[i][1];
+    return platform;
+}

@@ -24,4 +24,7 @@ int text_timezone_valid(const char *name);
  */
 void text_excerpt(const char *text, size_t max_chars, char *out, size_t outlen);
 
+/* A stored platform's name for people ("x" -> "X", "linkedin" -> "LinkedIn"); the id if unknown. */
+const char *text_platform_title(const char *platform);
+
 #endif

@@ -181,25 +181,12 @@ static void unlink_job(engine *e, ejob *j)
 
 /* ---- outcomes ---- */
 
-static const char *platform_title(const char *p)
-{
-    static const char *const names[][2] = {{"facebook", "Facebook"},
-                                           {"instagram", "Instagram"},
-                                           {"linkedin", "LinkedIn"},
-                                           {"youtube", "YouTube"},
-                                           {"x", "X"}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(names[i][0], p) == 0)
-            return names[i][1];
-    return p;
-}
-
 /* Tell people and the live streams how a target ended (after it was stored). */
 static void announce(engine *e, const ejob *j, const store_job_end *end, int recovered,
                      const char *post_state)
 {
     const app *a = e->a;
-    const char *plat = platform_title(j->sj.platform);
+    const char *plat = text_platform_title(j->sj.platform);
     char ex[300], title[200], body[1400], link[1200];
     text_excerpt(j->sj.text != NULL ? j->sj.text : "", 60, ex, sizeof ex);
     const char *state = end->outcome == JOB_PUBLISHED ? "published"
