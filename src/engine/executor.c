@@ -38,7 +38,7 @@ typedef enum ej_phase {
 } ej_phase;
 
 typedef struct ejob {
-    struct ejob *next;
+    struct ejob *next, *prev; /* claim order: the oldest first */
     store_job sj;
     const pub_ops *ops;
     pub_job pj;
@@ -74,7 +74,7 @@ struct engine {
     pthread_cond_t refresh_cv;
     int stopping, stop_refresh;
     int woken;
-    ejob *jobs; /* in flight (executor thread only) */
+    ejob *jobs, *last; /* in flight, oldest first (executor thread only) */
     size_t njobs;
     ejob **refresh_queue, **refresh_done; /* simple stacks */
     size_t nqueue, ndone, cap;
@@ -169,14 +169,36 @@ static void job_free(engine *e, ejob *j)
 
 static void unlink_job(engine *e, ejob *j)
 {
-    for (ejob **p = &e->jobs; *p != NULL; p = &(*p)->next)
-        if (*p == j) {
-            *p = j->next;
-            pthread_mutex_lock(&e->mu);
-            e->njobs--;
-            pthread_mutex_unlock(&e->mu);
-            return;
-        }
+    if (j->prev == NULL && e->jobs != j)
+        return; /* not in the list */
+    if (j->prev != NULL)
+        j->prev->next = j->next;
+    else
+        e->jobs = j->next;
+    if (j->next != NULL)
+        j->next->prev = j->prev;
+    else
+        e->last = j->prev;
+    j->next = j->prev = NULL;
+    pthread_mutex_lock(&e->mu);
+    e->njobs--;
+    pthread_mutex_unlock(&e->mu);
+}
+
+/* Append a claimed job: slots that free up go to the jobs that waited longest. */
+static void append_job(engine *e, ejob *j)
+{
+    j->prev = e->last;
+    j->next = NULL;
+    if (e->last != NULL)
+        e->last->next = j;
+    else
+        e->jobs = j;
+    e->last = j;
+    pthread_mutex_lock(&e->mu);
+    e->njobs++;
+    e->claimed++;
+    pthread_mutex_unlock(&e->mu);
 }
 
 /* ---- outcomes ---- */
@@ -320,8 +342,46 @@ static void finish_error(engine *e, ejob *j)
 
 /* ---- setting a job up ---- */
 
+/* Access tokens read during one claim: many targets of one account read it once. */
+typedef struct token_memo {
+    int64_t account_id;
+    app_err err;
+    char token[PLAT_TOKEN_MAX];
+} token_memo;
+
+typedef struct token_memos {
+    token_memo *m;
+    size_t n, cap;
+} token_memos;
+
+static app_err memo_token(const app *a, token_memos *tm, int64_t account_id, char *out,
+                          size_t outlen)
+{
+    for (size_t i = 0; i < tm->n; i++)
+        if (tm->m[i].account_id == account_id) {
+            snprintf(out, outlen, "%s", tm->m[i].token);
+            return tm->m[i].err;
+        }
+    char status[24] = "";
+    app_err err = acct_access_token(a, account_id, out, outlen, status, sizeof status);
+    if (tm->n < tm->cap) {
+        token_memo *m = &tm->m[tm->n++];
+        m->account_id = account_id;
+        m->err = err;
+        snprintf(m->token, sizeof m->token, "%s", err == APP_OK ? out : "");
+    }
+    return err;
+}
+
+static void memos_free(token_memos *tm)
+{
+    if (tm->m != NULL)
+        sodium_memzero(tm->m, tm->cap * sizeof *tm->m);
+    free(tm->m);
+}
+
 /* Load media, token and adapter for a claimed target.  0, or -1 after finishing it. */
-static int job_prepare(engine *e, ejob *j)
+static int job_prepare(engine *e, ejob *j, token_memos *tm)
 {
     const app *a = e->a;
     j->platform_slot = -1;
@@ -333,7 +393,10 @@ static int job_prepare(engine *e, ejob *j)
         j->options = json_object();
     }
     int64_t now = clock_now_ms();
-    app_err err = store_job_attempt_start(a->db, j->sj.target_id, e->owner, now, &j->attempt_id);
+    app_err err = APP_OK;
+    j->attempt_id = j->sj.attempt_id; /* the claim started it */
+    if (j->attempt_id <= 0)
+        err = store_job_attempt_start(a->db, j->sj.target_id, e->owner, now, &j->attempt_id);
     store_job_end fail = {.outcome = JOB_FAILED, .error_kind = "permanent"};
     if (err != APP_OK) {
         store_job_release(a->db, j->sj.target_id, e->owner);
@@ -348,8 +411,7 @@ static int job_prepare(engine *e, ejob *j)
         return -1;
     }
     /* the token */
-    char status[24] = "";
-    err = acct_access_token(a, j->sj.account_id, j->token, sizeof j->token, status, sizeof status);
+    err = memo_token(a, tm, j->sj.account_id, j->token, sizeof j->token);
     if (err != APP_OK) {
         fail.error_kind = "revoked";
         fail.error_code = "account";
@@ -373,7 +435,9 @@ static int job_prepare(engine *e, ejob *j)
                            id) if (nextra < 96 && json_integer_value(id) > 0) extra[nextra++] =
             json_integer_value(id);
     }
-    err = store_job_media(a->db, j->sj.workspace_id, j->sj.post_id, extra, nextra, &j->mrows);
+    err = j->sj.has_media || nextra > 0
+              ? store_job_media(a->db, j->sj.workspace_id, j->sj.post_id, extra, nextra, &j->mrows)
+              : APP_OK;
     if (err != APP_OK) {
         store_job_end retry = {.outcome = JOB_RETRY,
                                .retry_at = now + 30000,
@@ -667,18 +731,22 @@ static ejob *find_by_easy(CURL *c)
     return j;
 }
 
-static void claim(engine *e)
+/* Claim what fits.  How many were claimed (-1: the store failed). */
+static int claim(engine *e)
 {
     const app *a = e->a;
     int room = a->cfg->engine_inflight - (int)e->njobs;
     if (room <= 0)
-        return;
+        return 0;
     store_job *got = NULL;
     size_t n = 0;
     int64_t now = clock_now_ms();
     if (store_jobs_claim(a->db, e->owner, now, (int64_t)a->cfg->engine_lease_s * 1000, room, &got,
                          &n) != APP_OK)
-        return;
+        return -1;
+    token_memos tm = {calloc(n ? n : 1, sizeof *tm.m), 0, n};
+    if (tm.m == NULL)
+        tm.cap = 0;
     for (size_t i = 0; i < n; i++) {
         ejob *j = calloc(1, sizeof *j);
         if (j == NULL) {
@@ -688,15 +756,12 @@ static void claim(engine *e)
         }
         j->sj = got[i];
         j->platform_slot = -1;
-        j->next = e->jobs;
-        e->jobs = j;
-        pthread_mutex_lock(&e->mu);
-        e->njobs++;
-        e->claimed++;
-        pthread_mutex_unlock(&e->mu);
-        job_prepare(e, j);
+        append_job(e, j);
+        job_prepare(e, j, &tm);
     }
+    memos_free(&tm);
     free(got);
+    return (int)n;
 }
 
 static void renew(engine *e)
@@ -797,6 +862,7 @@ static void *engine_main(void *arg)
     const app *a = e->a;
     int64_t next_claim = 0, next_renew = 0;
     int64_t lease_ms = (int64_t)a->cfg->engine_lease_s * 1000;
+    int backlog = 0; /* more was due than fitted: claim again as soon as a job ends */
     for (;;) {
         int64_t now = clock_now_ms();
         pthread_mutex_lock(&e->mu);
@@ -805,16 +871,24 @@ static void *engine_main(void *arg)
         pthread_mutex_unlock(&e->mu);
         if (stopping && (e->njobs == 0 || now >= e->stop_deadline))
             break;
-        if (!stopping && (woken || now >= next_claim)) {
-            claim(e);
+        int room = a->cfg->engine_inflight - (int)e->njobs;
+        if (!stopping && (woken || now >= next_claim || (backlog && room > 0))) {
+            int got = claim(e);
             int64_t due = 0;
             store_jobs_next_due(a->db, &due);
             now = clock_now_ms();
             next_claim = now + CLAIM_EVERY_MS;
-            if (due > 0 && due < next_claim)
+            backlog = 0;
+            if (due > 0 && due <= now) {
+                /* more is due: take it when a slot frees up (a finished job), not by spinning;
+                   if nothing could be taken with room left, look again shortly */
+                if (got > 0 || (int)e->njobs >= a->cfg->engine_inflight)
+                    backlog = 1;
+                else
+                    next_claim = now + 50;
+            } else if (due > 0 && due < next_claim) {
                 next_claim = due > now ? due : now;
-            if (due > 0 && due <= now && (int)e->njobs < a->cfg->engine_inflight)
-                next_claim = now + 50; /* more due than fitted: come back soon */
+            }
         }
         if (now >= next_renew) {
             renew(e);
@@ -839,13 +913,14 @@ static void *engine_main(void *arg)
         int running = 0;
         curl_multi_perform(e->multi, &running);
         CURLMsg *m;
-        int left;
+        int left, ended = 0;
         while ((m = curl_multi_info_read(e->multi, &left)) != NULL) {
             if (m->msg != CURLMSG_DONE)
                 continue;
             ejob *dj = find_by_easy(m->easy_handle);
             if (dj != NULL)
                 transfer_done(e, dj, m->data.result);
+            ended++;
         }
         now = clock_now_ms();
         int64_t until = next_timer < next_claim ? next_timer : next_claim;
@@ -856,10 +931,12 @@ static void *engine_main(void *arg)
             timeout = 0;
         if (timeout > POLL_MAX_MS)
             timeout = POLL_MAX_MS;
-        /* something ready to step: do not sleep */
-        for (ejob *k = e->jobs; k != NULL; k = k->next)
-            if (k->phase == EJ_READY)
+        /* something ready to step, or room for what is due: do not sleep */
+        for (ejob *k = e->jobs; k != NULL && timeout > 0; k = k->next)
+            if (k->phase == EJ_READY || (ended > 0 && k->phase == EJ_QUEUED))
                 timeout = 0;
+        if (backlog && (int)e->njobs < a->cfg->engine_inflight)
+            timeout = 0;
         curl_multi_poll(e->multi, NULL, 0, timeout, NULL);
     }
     /* give back what is not finished: due again at once, for any worker */

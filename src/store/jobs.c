@@ -24,6 +24,65 @@ static char *dup_or_null(const char *s)
     return s != NULL ? strdup(s) : NULL;
 }
 
+/*
+ * "?, ?, ..." for n values padded to the next power of two (repeating the
+ * last value: IN does not mind), so that the statements built with it come
+ * in few texts and stay compiled.  *list and *params malloc'd; *np the
+ * count bound.
+ */
+static app_err padded_list(const int64_t *ids, size_t n, char **list, db_param **params, size_t *np)
+{
+    size_t m = 1;
+    while (m < n)
+        m *= 2;
+    *list = malloc(m * 3 + 1);
+    *params = calloc(m + 4, sizeof **params); /* room for a few leading parameters */
+    if (*list == NULL || *params == NULL) {
+        free(*list);
+        free(*params);
+        return APP_ENOMEM;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < m; i++) {
+        memcpy(*list + o, i ? ", ?" : "?", i ? 3 : 1);
+        o += i ? 3 : 1;
+    }
+    (*list)[o] = '\0';
+    *np = m;
+    for (size_t i = 0; i < m; i++)
+        (*params)[i] = DB_I(ids[i < n ? i : n - 1]);
+    return APP_OK;
+}
+
+/* Run "head (list) tail" with the ids as a padded list after the leading parameters lead. */
+static app_err exec_with_ids(db_conn *c, const char *head, const char *tail, const db_param *lead,
+                             int nlead, const int64_t *ids, size_t n, db_rows **rows)
+{
+    char *list = NULL, *sql = NULL;
+    db_param *p = NULL;
+    size_t np = 0, len = 0;
+    app_err e = padded_list(ids, n, &list, &p, &np);
+    if (e != APP_OK)
+        return e;
+    db_param *all = calloc(np + (size_t)nlead, sizeof *all);
+    FILE *f = all != NULL ? open_memstream(&sql, &len) : NULL;
+    if (f == NULL) {
+        e = APP_ENOMEM;
+    } else {
+        fprintf(f, "%s(%s)%s", head, list, tail);
+        fclose(f);
+        for (int i = 0; i < nlead; i++)
+            all[i] = lead[i];
+        memcpy(all + nlead, p, np * sizeof *p);
+        e = db_exec(c, sql, all, (int)np + nlead, rows, NULL);
+    }
+    free(sql);
+    free(all);
+    free(list);
+    free(p);
+    return e;
+}
+
 app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease_ms, int max,
                          store_job **jobs, size_t *n)
 {
@@ -38,88 +97,65 @@ app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease
     app_err e = db_begin(c, DB_WRITE);
     /* The same statement on both backends; PostgreSQL adds SKIP LOCKED so that workers
        claiming at once each take other rows instead of waiting for each other. */
-    char sql[1200];
-    snprintf(sql, sizeof sql,
-             "UPDATE post_targets SET state = CASE WHEN pending_create = 1 THEN 'unknown' ELSE "
-             "'publishing' END, lease_owner = ?, lease_until = ?, attempts = attempts + 1, "
-             "updated_at = ? WHERE id IN (SELECT t.id FROM post_targets t WHERE ((t.state IN "
-             "('scheduled', 'retry_wait') AND t.due_at <= ?) OR (t.state IN ('publishing', "
-             "'processing', 'unknown') AND t.lease_until < ?)) ORDER BY t.due_at, t.id LIMIT "
-             "%d%s) RETURNING id",
-             max, db_kind(d) == DB_POSTGRES ? " FOR UPDATE SKIP LOCKED" : "");
-    db_param p[5] = {DB_T(owner), DB_I(now_ms + lease_ms), DB_I(now_ms), DB_I(now_ms),
-                     DB_I(now_ms)};
+    const char *sql = db_kind(d) == DB_POSTGRES
+                          ? "UPDATE post_targets SET state = CASE WHEN pending_create = 1 THEN "
+                            "'unknown' ELSE 'publishing' END, lease_owner = ?, lease_until = ?, "
+                            "attempts = attempts + 1, updated_at = ? WHERE id IN (SELECT t.id "
+                            "FROM post_targets t WHERE ((t.state IN ('scheduled', 'retry_wait') "
+                            "AND t.due_at <= ?) OR (t.state IN ('publishing', 'processing', "
+                            "'unknown') AND t.lease_until < ?)) ORDER BY t.due_at, t.id LIMIT ? "
+                            "FOR UPDATE SKIP LOCKED) RETURNING id"
+                          : "UPDATE post_targets SET state = CASE WHEN pending_create = 1 THEN "
+                            "'unknown' ELSE 'publishing' END, lease_owner = ?, lease_until = ?, "
+                            "attempts = attempts + 1, updated_at = ? WHERE id IN (SELECT t.id "
+                            "FROM post_targets t WHERE ((t.state IN ('scheduled', 'retry_wait') "
+                            "AND t.due_at <= ?) OR (t.state IN ('publishing', 'processing', "
+                            "'unknown') AND t.lease_until < ?)) ORDER BY t.due_at, t.id LIMIT ?) "
+                            "RETURNING id";
+    db_param p[6] = {DB_T(owner), DB_I(now_ms + lease_ms), DB_I(now_ms), DB_I(now_ms), DB_I(now_ms),
+                     DB_I(max)};
     if (e == APP_OK)
-        e = db_exec(c, sql, p, 5, &r, NULL);
+        e = db_exec(c, sql, p, 6, &r, NULL);
     int count = e == APP_OK ? db_rows_count(r) : 0;
-    /* the ids just claimed, as "?, ?, ..." bound below */
-    db_param *ids = calloc((size_t)count + 1, sizeof *ids);
-    size_t listlen = (size_t)count * 3 + 2, o = 0;
-    char *list = calloc(listlen, 1);
-    if (ids == NULL || list == NULL)
+    int64_t *ids = calloc((size_t)count + 1, sizeof *ids);
+    if (ids == NULL)
         e = APP_ENOMEM;
-    for (int i = 0; e == APP_OK && i < count; i++) {
-        ids[i] = DB_I(db_rows_int(r, i, 0, 0));
-        o += (size_t)snprintf(list + o, listlen - o, "%s", i ? ", ?" : "?");
-    }
+    for (int i = 0; e == APP_OK && i < count; i++)
+        ids[i] = db_rows_int(r, i, 0, 0);
     db_rows_free(r);
     r = NULL;
-    if (e == APP_OK && count > 0) {
-        /* attempts a dead or stopped worker left open end here */
-        char *sql2 = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&sql2, &len);
-        if (f == NULL)
-            e = APP_ENOMEM;
-        else {
-            fprintf(f,
-                    "UPDATE publish_attempts SET ended_at = %lld, outcome = 'interrupted' WHERE "
-                    "ended_at IS NULL AND target_id IN (%s)",
-                    (long long)now_ms, list);
-            fclose(f);
-            e = db_exec(c, sql2, ids, count, NULL, NULL);
-            free(sql2);
-        }
-    }
-    if (e == APP_OK && count > 0) {
-        char *sql2 = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&sql2, &len);
-        if (f == NULL)
-            e = APP_ENOMEM;
-        else {
-            fprintf(f,
-                    "UPDATE posts SET state = 'publishing' WHERE state = 'scheduled' AND id IN "
-                    "(SELECT post_id FROM post_targets WHERE id IN (%s))",
-                    list);
-            fclose(f);
-            e = db_exec(c, sql2, ids, count, NULL, NULL);
-            free(sql2);
-        }
-    }
-    if (e == APP_OK && count > 0) {
-        char *sql2 = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&sql2, &len);
-        if (f == NULL)
-            e = APP_ENOMEM;
-        else {
-            fprintf(f,
-                    "SELECT t.id, t.post_id, t.workspace_id, t.account_id, t.platform, t.kind, "
-                    "COALESCE(t.text, p.body), t.options, t.progress, t.pending_create, "
-                    "t.attempts, t.failures, COALESCE(t.due_at, 0), "
-                    "COALESCE(p.scheduled_at, 0), a.kind, a.remote_id, a.name, a.status, "
-                    "COALESCE(p.created_by, 0) FROM "
-                    "post_targets t JOIN posts p ON p.id = t.post_id JOIN social_accounts a ON "
-                    "a.id = t.account_id WHERE t.id IN (%s) ORDER BY t.due_at, t.id",
-                    list);
-            fclose(f);
-            e = db_exec(c, sql2, ids, count, &r, NULL);
-            free(sql2);
-        }
-    }
+    db_param now = DB_I(now_ms);
+    /* attempts a dead or stopped worker left open end here */
+    if (e == APP_OK && count > 0)
+        e = exec_with_ids(c,
+                          "UPDATE publish_attempts SET ended_at = ?, outcome = 'interrupted' "
+                          "WHERE ended_at IS NULL AND target_id IN ",
+                          "", &now, 1, ids, (size_t)count, NULL);
+    if (e == APP_OK && count > 0)
+        e = exec_with_ids(c,
+                          "UPDATE posts SET state = 'publishing' WHERE state = 'scheduled' AND "
+                          "id IN (SELECT post_id FROM post_targets WHERE id IN ",
+                          ")", NULL, 0, ids, (size_t)count, NULL);
+    /* this claim's attempts: the only open ones of these targets now */
+    db_param who[2] = {DB_T(owner), DB_I(now_ms)};
+    if (e == APP_OK && count > 0)
+        e = exec_with_ids(c,
+                          "INSERT INTO publish_attempts (target_id, worker, started_at) SELECT id, "
+                          "?, ? FROM post_targets WHERE id IN ",
+                          "", who, 2, ids, (size_t)count, NULL);
+    if (e == APP_OK && count > 0)
+        e = exec_with_ids(
+            c,
+            "SELECT t.id, t.post_id, t.workspace_id, t.account_id, t.platform, t.kind, "
+            "COALESCE(t.text, p.body), t.options, t.progress, t.pending_create, t.attempts, "
+            "t.failures, COALESCE(t.due_at, 0), COALESCE(p.scheduled_at, 0), a.kind, a.remote_id, "
+            "a.name, a.status, COALESCE(p.created_by, 0), (SELECT MAX(pa.id) FROM "
+            "publish_attempts pa WHERE pa.target_id = t.id AND pa.ended_at IS NULL), CASE WHEN "
+            "EXISTS (SELECT 1 FROM post_media pm WHERE pm.post_id = t.post_id) THEN 1 ELSE 0 END "
+            "FROM post_targets t JOIN posts p ON p.id = t.post_id JOIN social_accounts a ON a.id "
+            "= t.account_id WHERE t.id IN ",
+            " ORDER BY t.due_at, t.id", NULL, 0, ids, (size_t)count, &r);
     free(ids);
-    free(list);
     if (e == APP_OK)
         e = db_commit(c);
     db_release(c);
@@ -154,6 +190,8 @@ app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease
         snprintf(j->account_name, sizeof j->account_name, "%s", db_rows_text(r, i, 16));
         snprintf(j->account_status, sizeof j->account_status, "%s", db_rows_text(r, i, 17));
         j->author_id = db_rows_int(r, i, 18, 0);
+        j->attempt_id = db_rows_int(r, i, 19, 0);
+        j->has_media = (int)db_rows_int(r, i, 20, 1);
         if (j->text == NULL)
             j->text = strdup("");
     }
@@ -176,12 +214,13 @@ app_err store_jobs_renew(db *d, const char *owner, const int64_t *ids, size_t n,
         db_param p[52];
         p[0] = DB_I(until);
         p[1] = DB_T(owner);
-        for (size_t k = 0; k < m; k++) {
+        /* always 50 places (the last id repeated): one statement text, compiled once */
+        for (size_t k = 0; k < 50; k++) {
             o += (size_t)snprintf(sql + o, sizeof sql - o, k ? ", ?" : "?");
-            p[2 + k] = DB_I(ids[i + k]);
+            p[2 + k] = DB_I(ids[i + (k < m ? k : m - 1)]);
         }
         snprintf(sql + o, sizeof sql - o, ")");
-        e = db_query(d, sql, p, (int)m + 2, NULL, NULL);
+        e = db_query(d, sql, p, 52, NULL, NULL);
     }
     return e;
 }

@@ -37,6 +37,8 @@ typedef struct store_job {
     int64_t due_at;
     int64_t scheduled_at; /* the post's scheduled time (lateness) */
     int64_t author_id;    /* who wrote the post (0 = gone) */
+    int64_t attempt_id;   /* the attempt the claim started */
+    int has_media;        /* the post has media of its own */
 } store_job;
 
 void store_job_clear(store_job *j);
@@ -44,7 +46,8 @@ void store_job_clear(store_job *j);
 /*
  * Claim up to max claimable targets for owner until now + lease_ms, oldest
  * due first; their state becomes publishing (unknown when a create step's
- * outcome is unknown) and their posts publishing.  *jobs (n of them) is
+ * outcome is unknown), their posts publishing, and each gets an attempt
+ * (attempt_id; an attempt a stopped worker left open ends as interrupted).  *jobs (n of them) is
  * malloc'd; free each with store_job_clear, then the array.
  */
 app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease_ms, int max,

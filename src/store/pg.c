@@ -1,6 +1,11 @@
-/* pg.c - the PostgreSQL backend (libpq): '?' placeholders numbered, values sent as text. */
+/*
+ * pg.c - the PostgreSQL backend (libpq): '?' placeholders numbered, values
+ * sent as text, each statement prepared once per connection and kept
+ * (stmt_cache.h) so that it is parsed and analysed once, not on every call.
+ */
 #define _POSIX_C_SOURCE 200809L
 #include "store/db_int.h"
+#include "store/stmt_cache.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +18,13 @@
 
 /* Largest number of bound parameters in one statement. */
 #define PG_MAX_PARAMS 256
+#define STMT_CACHE    128 /* prepared statements kept per connection */
+
+typedef struct pg_conn {
+    PGconn *h;
+    stmt_cache *stmts; /* handles are statement numbers: "p2s_N" on the server */
+    uintptr_t next;    /* the last number given */
+} pg_conn;
 
 static void silence(void *arg, const PGresult *res)
 {
@@ -20,7 +32,7 @@ static void silence(void *arg, const PGresult *res)
     (void)res;
 }
 
-static void *pg_connect(const char *target, char *err, size_t errlen)
+static PGconn *pg_open(const char *target, char *err, size_t errlen)
 {
     PGconn *h = PQconnectdb(target);
     if (h == NULL || PQstatus(h) != CONNECTION_OK) {
@@ -36,18 +48,59 @@ static void *pg_connect(const char *target, char *err, size_t errlen)
     return h;
 }
 
-static void pg_disconnect(void *h)
+static void stmt_name(uintptr_t id, char *out, size_t outlen)
 {
-    PQfinish((PGconn *)h);
+    snprintf(out, outlen, "p2s_%lu", (unsigned long)id);
+}
+
+/* The cache gives a statement up: the server forgets it too. */
+static void deallocate(void *ctx, void *stmt)
+{
+    pg_conn *c = ctx;
+    char sql[48];
+    snprintf(sql, sizeof sql, "DEALLOCATE p2s_%lu", (unsigned long)(uintptr_t)stmt);
+    PQclear(PQexec(c->h, sql));
+}
+
+static void *pg_connect(const char *target, char *err, size_t errlen)
+{
+    PGconn *h = pg_open(target, err, errlen);
+    if (h == NULL)
+        return NULL;
+    pg_conn *c = calloc(1, sizeof *c);
+    if (c == NULL || (c->stmts = stmt_cache_new(STMT_CACHE, deallocate, c)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        free(c);
+        PQfinish(h);
+        return NULL;
+    }
+    c->h = h;
+    return c;
+}
+
+static void pg_disconnect(void *hv)
+{
+    pg_conn *c = hv;
+    stmt_cache_clear(c->stmts, 0); /* the server forgets them with the session */
+    stmt_cache_free(c->stmts);
+    PQfinish(c->h);
+    free(c);
 }
 
 static int pg_check(void *hv)
 {
-    PGconn *h = hv;
-    if (PQstatus(h) == CONNECTION_OK)
+    pg_conn *c = hv;
+    if (PQstatus(c->h) == CONNECTION_OK)
         return 0;
-    PQreset(h);
-    return PQstatus(h) == CONNECTION_OK ? 0 : -1;
+    PQreset(c->h);
+    stmt_cache_clear(c->stmts, 0); /* a new session has none of them */
+    return PQstatus(c->h) == CONNECTION_OK ? 0 : -1;
+}
+
+/* Transaction control goes as a simple query: it must also work in a failed transaction. */
+static int is_txn_control(const char *sql)
+{
+    return strcmp(sql, "BEGIN") == 0 || strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0;
 }
 
 /*
@@ -129,7 +182,8 @@ static void copy_error(PGconn *h, const PGresult *res, char *err, size_t errlen)
 static app_err pg_exec(void *hv, const char *sql, const db_param *params, int n, db_rows **rows,
                        int64_t *changes, char *err, size_t errlen)
 {
-    PGconn *h = hv;
+    pg_conn *conn = hv;
+    PGconn *h = conn->h;
     app_err e = APP_OK;
     PGresult *res = NULL;
     db_rows *out = NULL;
@@ -142,9 +196,6 @@ static app_err pg_exec(void *hv, const char *sql, const db_param *params, int n,
         snprintf(err, errlen, "too many parameters (%d)", n);
         return APP_EDB;
     }
-    char *text = number_placeholders(sql);
-    if (text == NULL)
-        return APP_ENOMEM;
     for (int i = 0; i < n; i++) {
         if (params[i].type == DB_INT) {
             snprintf(numbuf[i], sizeof numbuf[i], "%" PRId64, params[i].i);
@@ -155,12 +206,52 @@ static app_err pg_exec(void *hv, const char *sql, const db_param *params, int n,
             values[i] = NULL;
         }
     }
-    res = PQexecParams(h, text, n, NULL, values, NULL, NULL, 0);
-    free(text);
+    uintptr_t id = 0;
+    int tries = 0;
+again:
+    if (n == 0 && is_txn_control(sql)) {
+        res = PQexec(h, sql);
+    } else {
+        char name[32];
+        id = (uintptr_t)stmt_cache_get(conn->stmts, sql);
+        if (id == 0) {
+            char *text = number_placeholders(sql);
+            if (text == NULL)
+                return APP_ENOMEM;
+            id = ++conn->next;
+            stmt_name(id, name, sizeof name);
+            res = PQprepare(h, name, text, 0, NULL);
+            free(text);
+            if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+                copy_error(h, res, err, errlen);
+                e = res != NULL ? map_state(PQresultErrorField(res, PG_DIAG_SQLSTATE)) : APP_EDB;
+                goto out;
+            }
+            PQclear(res);
+            if (stmt_cache_put(conn->stmts, sql, (void *)id) != 0)
+                deallocate(conn, (void *)id);
+        }
+        stmt_name(id, name, sizeof name);
+        res = PQexecPrepared(h, name, n, values, NULL, NULL, 0);
+    }
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         copy_error(h, res, err, errlen);
-        e = res != NULL ? map_state(PQresultErrorField(res, PG_DIAG_SQLSTATE)) : APP_EDB;
+        const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+        /* the server lost the statement, or a schema change made its plan stale: make it
+           anew next time */
+        if (id != 0 && state != NULL &&
+            (strcmp(state, "26000") == 0 || strcmp(state, "0A000") == 0)) {
+            stmt_cache_forget(conn->stmts, sql);
+            /* outside a transaction nothing was lost: once more, prepared anew */
+            if (tries++ == 0 && PQtransactionStatus(h) == PQTRANS_IDLE) {
+                PQclear(res);
+                res = NULL;
+                id = 0;
+                goto again;
+            }
+        }
+        e = res != NULL ? map_state(state) : APP_EDB;
         goto out;
     }
     if (changes != NULL) {
@@ -203,7 +294,7 @@ out:
 
 static app_err pg_script(void *hv, const char *sql, char *err, size_t errlen)
 {
-    PGconn *h = hv;
+    PGconn *h = ((pg_conn *)hv)->h;
     PGresult *res = PQexec(h, sql);
     ExecStatusType st = PQresultStatus(res);
     app_err e = APP_OK;
@@ -245,7 +336,7 @@ static int pgl_subscribe(pg_listener *l)
 
 static void *pg_listen(const char *target, const char *channel, char *err, size_t errlen)
 {
-    PGconn *h = pg_connect(target, err, errlen);
+    PGconn *h = pg_open(target, err, errlen);
     if (h == NULL)
         return NULL;
     pg_listener *l = calloc(1, sizeof *l);

@@ -1,6 +1,10 @@
-/* sqlite.c - the SQLite backend: one connection per borrower, WAL, busy timeout. */
+/*
+ * sqlite.c - the SQLite backend: one connection per borrower, WAL, busy
+ * timeout, compiled statements kept per connection (stmt_cache.h).
+ */
 #define _POSIX_C_SOURCE 200809L
 #include "store/db_int.h"
+#include "store/stmt_cache.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -8,6 +12,18 @@
 #include <string.h>
 
 #define BUSY_TIMEOUT_MS 10000
+#define STMT_CACHE      96 /* compiled statements kept per connection */
+
+typedef struct sq_conn {
+    sqlite3 *h;
+    stmt_cache *stmts;
+} sq_conn;
+
+static void finalize(void *ctx, void *stmt)
+{
+    (void)ctx;
+    sqlite3_finalize(stmt);
+}
 
 static void *sq_connect(const char *target, char *err, size_t errlen)
 {
@@ -31,12 +47,23 @@ static void *sq_connect(const char *target, char *err, size_t errlen)
         sqlite3_close(h);
         return NULL;
     }
-    return h;
+    sq_conn *c = calloc(1, sizeof *c);
+    if (c == NULL || (c->stmts = stmt_cache_new(STMT_CACHE, finalize, NULL)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        free(c);
+        sqlite3_close(h);
+        return NULL;
+    }
+    c->h = h;
+    return c;
 }
 
-static void sq_disconnect(void *h)
+static void sq_disconnect(void *hv)
 {
-    sqlite3_close_v2((sqlite3 *)h);
+    sq_conn *c = hv;
+    stmt_cache_free(c->stmts);
+    sqlite3_close_v2(c->h);
+    free(c);
 }
 
 static int sq_check(void *h)
@@ -63,17 +90,26 @@ static app_err map_rc(int rc)
 static app_err sq_exec(void *hv, const char *sql, const db_param *params, int n, db_rows **rows,
                        int64_t *changes, char *err, size_t errlen)
 {
-    sqlite3 *h = hv;
-    sqlite3_stmt *st = NULL;
+    sq_conn *conn = hv;
+    sqlite3 *h = conn->h;
     app_err e = APP_OK;
     const char **vals = NULL;
     size_t *lens = NULL;
     db_rows *out = NULL;
+    int rc;
 
-    int rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "%s", sqlite3_errmsg(h));
-        return map_rc(rc);
+    /* A kept statement is reset (and its bindings cleared) after every use, so that a
+       reader never holds its snapshot past the call. */
+    sqlite3_stmt *st = stmt_cache_get(conn->stmts, sql);
+    int cached = st != NULL;
+    if (st == NULL) {
+        rc = sqlite3_prepare_v3(h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "%s", sqlite3_errmsg(h));
+            sqlite3_finalize(st);
+            return map_rc(rc);
+        }
+        cached = st != NULL && stmt_cache_put(conn->stmts, sql, st) == 0;
     }
     for (int i = 0; i < n; i++) {
         const db_param *p = &params[i];
@@ -89,6 +125,12 @@ static app_err sq_exec(void *hv, const char *sql, const db_param *params, int n,
             goto out;
         }
     }
+    /* sqlite3_changes64 keeps the count of the last INSERT/UPDATE/DELETE, so only a
+       statement that changed rows may report it; any other reports 0. */
+    sqlite3_int64 total_before = sqlite3_total_changes64(h);
+    /* the columns are counted after the first step: a kept statement is compiled again
+       there if the schema changed since (a "*" may then name more columns) */
+    rc = sqlite3_step(st);
     int cols = sqlite3_column_count(st);
     if (rows != NULL) {
         out = db_rows_new(cols);
@@ -99,10 +141,7 @@ static app_err sq_exec(void *hv, const char *sql, const db_param *params, int n,
             goto out;
         }
     }
-    /* sqlite3_changes64 keeps the count of the last INSERT/UPDATE/DELETE, so only a
-       statement that changed rows may report it; any other reports 0. */
-    sqlite3_int64 total_before = sqlite3_total_changes64(h);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         if (out == NULL)
             continue;
         for (int c = 0; c < cols; c++) {
@@ -124,7 +163,12 @@ static app_err sq_exec(void *hv, const char *sql, const db_param *params, int n,
         out = NULL;
     }
 out:
-    sqlite3_finalize(st);
+    if (cached) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    } else {
+        sqlite3_finalize(st);
+    }
     db_rows_free(out);
     free(vals);
     free(lens);
@@ -134,7 +178,7 @@ out:
 static app_err sq_script(void *hv, const char *sql, char *err, size_t errlen)
 {
     char *msg = NULL;
-    int rc = sqlite3_exec((sqlite3 *)hv, sql, NULL, NULL, &msg);
+    int rc = sqlite3_exec(((sq_conn *)hv)->h, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "%s", msg != NULL ? msg : "unknown error");
         sqlite3_free(msg);

@@ -733,6 +733,81 @@ static void test_open_pg_failure_hides_password(void **state)
     assert_null(strstr(err, "Sup3rSecretPw"));
 }
 
+/* Statements are compiled once per connection and reused: many calls of one text with other
+   values, more texts than a connection keeps, and a kept SELECT holds no snapshot between
+   calls (another connection's commit is seen at once). */
+static void test_statement_reuse(void **state)
+{
+    fixture *f = fx(state);
+    make_items(f->d);
+    db_conn *c = db_acquire(f->d, WAIT_MS);
+    db_conn *other = db_acquire(f->d, WAIT_MS);
+    assert_non_null(c);
+    assert_non_null(other);
+    for (int i = 1; i <= 300; i++) {
+        db_param p[2] = {DB_I(i), DB_I(i * 7)};
+        assert_int_equal(db_exec(c, "INSERT INTO items (id, n) VALUES (?, ?)", p, 2, NULL, NULL),
+                         APP_OK);
+    }
+    /* 300 different texts: more than are kept, so the oldest are given up and made again */
+    for (int round = 0; round < 2; round++)
+        for (int i = 1; i <= 300; i++) {
+            char sql[96];
+            snprintf(sql, sizeof sql, "SELECT n + %d FROM items WHERE id = ?", i);
+            db_param p = DB_I(i);
+            db_rows *r = NULL;
+            assert_int_equal(db_exec(c, sql, &p, 1, &r, NULL), APP_OK);
+            assert_int_equal(db_rows_count(r), 1);
+            assert_int_equal(db_rows_int(r, 0, 0, -1), i * 7 + i);
+            db_rows_free(r);
+        }
+    const char *count = "SELECT COUNT(*) FROM items WHERE n >= ?";
+    db_param zero = DB_I(0);
+    db_rows *r = NULL;
+    assert_int_equal(db_exec(c, count, &zero, 1, &r, NULL), APP_OK);
+    assert_int_equal(db_rows_int(r, 0, 0, -1), 300);
+    db_rows_free(r);
+    db_param p[2] = {DB_I(1000), DB_I(1)};
+    assert_int_equal(db_exec(other, "INSERT INTO items (id, n) VALUES (?, ?)", p, 2, NULL, NULL),
+                     APP_OK);
+    assert_int_equal(db_exec(c, count, &zero, 1, &r, NULL), APP_OK);
+    assert_int_equal(db_rows_int(r, 0, 0, -1), 301);
+    db_rows_free(r);
+    /* a kept statement that fails inside a transaction: the rollback works and so does the
+       statement afterwards */
+    assert_int_equal(db_begin(c, DB_WRITE), APP_OK);
+    assert_int_equal(db_exec(c, "INSERT INTO items (id, n) VALUES (?, ?)", p, 2, NULL, NULL),
+                     APP_ECONFLICT);
+    db_rollback(c);
+    db_param fresh[2] = {DB_I(1001), DB_I(1)};
+    assert_int_equal(db_exec(c, "INSERT INTO items (id, n) VALUES (?, ?)", fresh, 2, NULL, NULL),
+                     APP_OK);
+    db_release(other);
+    db_release(c);
+}
+
+/* A schema change under a kept statement: the next call still answers, with the new columns. */
+static void test_statement_after_schema_change(void **state)
+{
+    fixture *f = fx(state);
+    make_items(f->d);
+    db_conn *c = db_acquire(f->d, WAIT_MS);
+    assert_non_null(c);
+    db_param p[2] = {DB_I(1), DB_I(5)};
+    assert_int_equal(db_exec(c, "INSERT INTO items (id, n) VALUES (?, ?)", p, 2, NULL, NULL),
+                     APP_OK);
+    db_rows *r = NULL;
+    assert_int_equal(db_exec(c, "SELECT * FROM items", NULL, 0, &r, NULL), APP_OK);
+    assert_int_equal(db_rows_cols(r), 5);
+    db_rows_free(r);
+    assert_int_equal(db_exec_script(c, "ALTER TABLE items ADD COLUMN extra TEXT"), APP_OK);
+    assert_int_equal(db_exec(c, "SELECT * FROM items", NULL, 0, &r, NULL), APP_OK);
+    assert_int_equal(db_rows_cols(r), 6);
+    assert_int_equal(db_rows_count(r), 1);
+    db_rows_free(r);
+    db_release(c);
+}
+
 int main(void)
 {
 #define SQ(t)                                                                                      \
@@ -746,6 +821,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         SQ(test_kind),
         SQ(test_roundtrip),
+        SQ(test_statement_reuse),
+        SQ(test_statement_after_schema_change),
         SQ(test_placeholders_in_literals),
         SQ(test_returning),
         SQ(test_conflict),
@@ -759,6 +836,8 @@ int main(void)
         cmocka_unit_test(test_open_pg_failure_hides_password),
         PG(test_kind),
         PG(test_roundtrip),
+        PG(test_statement_reuse),
+        PG(test_statement_after_schema_change),
         PG(test_placeholders_in_literals),
         PG(test_returning),
         PG(test_conflict),
