@@ -34,7 +34,8 @@ typedef enum ej_phase {
     EJ_HTTP,      /* a transfer is running */
     EJ_QUEUED,    /* a request waits for a free slot (account or platform limit) */
     EJ_WAIT,      /* the adapter asked to be called again at wake_at */
-    EJ_REFRESH    /* the token is being refreshed */
+    EJ_REFRESH,   /* the token is being refreshed */
+    EJ_RECORD     /* its request is being recorded (sent once that is committed) */
 } ej_phase;
 
 typedef struct ejob {
@@ -83,7 +84,23 @@ struct engine {
     int64_t claimed, published, failed, retries, reconciled_found, reconciled_missing, refreshes,
         requests, recovered;
     int64_t stop_deadline;
+    struct pending *pend; /* writes of this pass, made together by flush() */
+    size_t npend, cappend;
 };
+
+/*
+ * A write waiting for the end of the pass: a request to record before it is
+ * sent, a request's answer, or a target's outcome.  A pass's writes go to the
+ * store in one transaction (store_jobs_write); only then is a recorded request
+ * sent and an outcome announced.
+ */
+typedef struct pending {
+    store_job_write w;
+    ejob *j; /* JW_REQUEST_START, JW_FINISH: the job (unlinked when finishing) */
+    char *url, *progress, *error;
+    store_job_end end; /* JW_FINISH: the outcome, its strings owned here */
+    char *end_strs[8];
+} pending;
 
 /* ---- small helpers ---- */
 
@@ -203,36 +220,46 @@ static void append_job(engine *e, ejob *j)
 
 /* ---- outcomes ---- */
 
-/* Tell people and the live streams how a target ended (after it was stored). */
-static void announce(engine *e, const ejob *j, const store_job_end *end, int recovered,
-                     const char *post_state)
+/* What an outcome announces: the live state change, and for people a notification. */
+typedef struct announcement {
+    notify_event ev[2];
+    json_t *data;
+    char title[200], body[1400], link[1200];
+} announcement;
+
+/* Fill an with how a target ended (after it was stored); how many events (1 or 2). */
+static int announce(engine *e, const ejob *j, const store_job_end *end, int recovered,
+                    const char *post_state, announcement *an)
 {
     const app *a = e->a;
     const char *plat = text_platform_title(j->sj.platform);
-    char ex[300], title[200], body[1400], link[1200];
+    char ex[300];
     text_excerpt(j->sj.text != NULL ? j->sj.text : "", 60, ex, sizeof ex);
     const char *state = end->outcome == JOB_PUBLISHED ? "published"
                         : end->outcome == JOB_FAILED  ? "failed"
                                                       : "retry_wait";
-    json_t *data = json_pack(
+    an->data = json_pack(
         "{s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}", "post_id",
         (json_int_t)j->sj.post_id, "target_id", (json_int_t)j->sj.target_id, "account_id",
         (json_int_t)j->sj.account_id, "platform", j->sj.platform, "account_name",
         j->sj.account_name, "state", state, "post_state", post_state, "remote_url",
         end->outcome == JOB_PUBLISHED ? end->remote_url : NULL, "error",
         end->outcome != JOB_PUBLISHED ? end->error_message : NULL, "recovered", recovered);
-    notify_event live = {j->sj.workspace_id, EV_TARGET_STATE, data, 0, 0, NULL, NULL, NULL};
-    notify_emit(a, &live, NULL);
-    notify_event ev = {j->sj.workspace_id, NULL, data, j->sj.author_id, 0, title, body, link};
+    an->ev[0] =
+        (notify_event){j->sj.workspace_id, EV_TARGET_STATE, an->data, 0, 0, NULL, NULL, NULL};
+    notify_event *ev = &an->ev[1];
+    *ev = (notify_event){j->sj.workspace_id, NULL,     an->data, j->sj.author_id, 0,
+                         an->title,          an->body, an->link};
     if (end->outcome == JOB_PUBLISHED) {
-        ev.kind = recovered ? EV_TARGET_RECOVERED : EV_TARGET_PUBLISHED;
-        snprintf(title, sizeof title, "%s on %s", recovered ? "Published after all" : "Published",
-                 plat);
-        snprintf(body, sizeof body, "\"%s\" %s on %s (%s).", ex,
+        ev->kind = recovered ? EV_TARGET_RECOVERED : EV_TARGET_PUBLISHED;
+        snprintf(an->title, sizeof an->title, "%s on %s",
+                 recovered ? "Published after all" : "Published", plat);
+        snprintf(an->body, sizeof an->body, "\"%s\" %s on %s (%s).", ex,
                  recovered ? "failed before but is now live" : "is live", plat, j->sj.account_name);
-        snprintf(link, sizeof link, "%s", end->remote_url != NULL ? end->remote_url : "");
-        notify_emit(a, &ev, NULL);
-    } else if (end->outcome == JOB_FAILED) {
+        snprintf(an->link, sizeof an->link, "%s", end->remote_url != NULL ? end->remote_url : "");
+        return 2;
+    }
+    if (end->outcome == JOB_FAILED) {
         const char *kind = end->error_kind != NULL ? end->error_kind : "";
         const char *todo = strcmp(kind, "token_expired") == 0 || strcmp(kind, "revoked") == 0 ||
                                    strcmp(kind, "denied") == 0
@@ -240,55 +267,118 @@ static void announce(engine *e, const ejob *j, const store_job_end *end, int rec
                            : strcmp(kind, "transient") == 0
                                ? "The platform kept failing; retry the post later."
                                : "Change the post to fit, then retry it.";
-        ev.kind = EV_TARGET_FAILED;
-        snprintf(title, sizeof title, "Could not publish on %s", plat);
-        snprintf(body, sizeof body, "\"%s\" did not go out on %s (%s): %s %s", ex, plat,
+        ev->kind = EV_TARGET_FAILED;
+        snprintf(an->title, sizeof an->title, "Could not publish on %s", plat);
+        snprintf(an->body, sizeof an->body, "\"%s\" did not go out on %s (%s): %s %s", ex, plat,
                  j->sj.account_name, end->error_message != NULL ? end->error_message : "", todo);
-        snprintf(link, sizeof link, "%s/compose?post=%lld", a->cfg->public_url,
+        snprintf(an->link, sizeof an->link, "%s/compose?post=%lld", a->cfg->public_url,
                  (long long)j->sj.post_id);
-        notify_emit(a, &ev, NULL);
+        return 2;
     }
-    json_decref(data);
+    return 1;
 }
 
+/* A slot for one more write of this pass; NULL when out of memory. */
+static pending *pend_add(engine *e, store_job_write_kind kind, ejob *j)
+{
+    if (e->npend == e->cappend) {
+        size_t cap = e->cappend ? e->cappend * 2 : 64;
+        pending *np = realloc(e->pend, cap * sizeof *np);
+        if (np == NULL)
+            return NULL;
+        e->pend = np;
+        e->cappend = cap;
+    }
+    pending *p = &e->pend[e->npend++];
+    memset(p, 0, sizeof *p);
+    p->w.kind = kind;
+    p->w.now_ms = clock_now_ms();
+    p->j = j;
+    if (j != NULL) {
+        p->w.target_id = j->sj.target_id;
+        p->w.attempt_id = j->attempt_id;
+    }
+    return p;
+}
+
+static void pend_clear(pending *p)
+{
+    free(p->url);
+    free(p->progress);
+    free(p->error);
+    for (size_t i = 0; i < sizeof p->end_strs / sizeof p->end_strs[0]; i++)
+        free(p->end_strs[i]);
+}
+
+/* Record an outcome at the end of the pass; the job leaves the list now. */
 static void finish(engine *e, ejob *j, const store_job_end *end)
 {
+    unlink_job(e, j);
+    pending *p = pend_add(e, JW_FINISH, j);
+    if (p == NULL) {
+        /* no memory to wait: give the target back, any worker takes it again */
+        store_job_release(e->a->db, j->sj.target_id, e->owner);
+        job_free(e, j);
+        return;
+    }
+    p->end = *end;
+    if (p->end.outcome == JOB_RETRY && p->end.retry_at == 0)
+        p->end.retry_at = p->w.now_ms + BACKOFF_MIN_S * 1000;
+    const char **strs[] = {&p->end.remote_id,  &p->end.remote_url, &p->end.warning,
+                           &p->end.error_kind, &p->end.error_code, &p->end.error_message,
+                           &p->end.progress};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        if (*strs[i] != NULL) {
+            p->end_strs[i] = strdup(*strs[i]);
+            *strs[i] = p->end_strs[i] != NULL ? p->end_strs[i] : "";
+        }
+}
+
+/* After the outcome was stored (or not): count, log, free; the announcement in an. */
+static int finished(engine *e, pending *p, announcement *an)
+{
     const app *a = e->a;
-    int recovered = 0;
-    char post_state[32] = "";
-    int64_t now = clock_now_ms();
-    app_err err = store_job_finish(a->db, j->sj.target_id, j->attempt_id, e->owner, end, now,
-                                   &recovered, post_state, sizeof post_state);
+    ejob *j = p->j;
+    const store_job_end *end = &p->end;
+    app_err err = p->w.result;
+    int nev = 0;
+    int64_t now = p->w.now_ms;
     if (err == APP_OK)
-        announce(e, j, end, recovered, post_state);
+        nev = announce(e, j, end, p->w.recovered, p->w.post_state, an);
     else if (err == APP_ECONFLICT)
         log_event(&a->log, LOG_WARN, "lost the lease of a target; its new holder goes on",
                   json_pack("{s:I}", "target_id", (json_int_t)j->sj.target_id));
-    else if (err != APP_OK)
+    else
         log_event(&a->log, LOG_ERROR, "could not record a target's outcome",
                   json_pack("{s:I, s:s}", "target_id", (json_int_t)j->sj.target_id, "error",
                             app_err_name(err)));
     json_t *ev = json_pack("{s:I, s:I, s:s, s:s, s:s}", "target_id", (json_int_t)j->sj.target_id,
                            "post_id", (json_int_t)j->sj.post_id, "platform", j->sj.platform,
-                           "post_state", post_state, "outcome",
+                           "post_state", p->w.post_state, "outcome",
                            end->outcome == JOB_PUBLISHED ? "published"
                            : end->outcome == JOB_FAILED  ? "failed"
                                                          : "retry");
     if (end->outcome == JOB_PUBLISHED) {
         json_object_set_new(ev, "remote_url", json_string(end->remote_url ? end->remote_url : ""));
         json_object_set_new(ev, "lateness_ms", json_integer(now - j->sj.scheduled_at));
-        json_object_set_new(ev, "recovered", json_boolean(recovered));
+        json_object_set_new(ev, "recovered", json_boolean(p->w.recovered));
         count(e, &e->published);
-        if (recovered)
+        if (p->w.recovered)
             count(e, &e->recovered);
     } else {
         json_object_set_new(ev, "error", json_string(end->error_message ? end->error_message : ""));
         count(e, end->outcome == JOB_FAILED ? &e->failed : &e->retries);
     }
     log_event(&a->log, end->outcome == JOB_FAILED ? LOG_WARN : LOG_INFO, "target", ev);
-    unlink_job(e, j);
     job_free(e, j);
+    return nev;
 }
+
+static const store_job_end RECORD_FAILED = {.outcome = JOB_RETRY,
+                                            .retry_at = 0, /* set by finish() */
+                                            .error_kind = "transient",
+                                            .error_code = "store",
+                                            .error_message = "the attempt could not be recorded"};
 
 static void finish_error(engine *e, ejob *j)
 {
@@ -531,7 +621,7 @@ static int account_busy(const engine *e, int64_t account_id)
 {
     int n = 0;
     for (const ejob *j = e->jobs; j != NULL; j = j->next)
-        n += j->phase == EJ_HTTP && j->sj.account_id == account_id;
+        n += (j->phase == EJ_HTTP || j->phase == EJ_RECORD) && j->sj.account_id == account_id;
     return n;
 }
 
@@ -559,40 +649,120 @@ static void dispatch(engine *e, ejob *j)
         j->phase = EJ_QUEUED;
         return;
     }
+    /* recorded with the pass's other writes (the adapter's progress and `pending` with
+       it), and sent once that is committed: see recorded() */
     char url[PLAT_URL_MAX];
     loggable_url(j->pj.req.r.url, url, sizeof url);
     j->create_step = j->pj.req.create_step;
-    char *progress = json_dumps(j->pj.state, JSON_COMPACT);
-    app_err err = store_job_request_start(
-        e->a->db, j->attempt_id, j->sj.target_id, e->owner, j->pj.req.r.method, url, j->create_step,
-        j->create_step || j->reconciling, progress, clock_now_ms(), &j->request_id);
-    free(progress);
-    if (err == APP_ECONFLICT) {
+    pending *p = pend_add(e, JW_REQUEST_START, j);
+    if (p != NULL) {
+        p->url = strdup(url);
+        p->progress = json_dumps(j->pj.state, JSON_COMPACT);
+    }
+    if (p == NULL || p->url == NULL || p->progress == NULL) {
+        if (p != NULL) {
+            pend_clear(p);
+            e->npend--;
+        }
+        finish(e, j, &RECORD_FAILED);
+        return;
+    }
+    p->w.method = j->pj.req.r.method;
+    p->w.url = p->url;
+    p->w.progress = p->progress;
+    p->w.create_step = j->create_step;
+    p->w.pending = j->create_step || j->reconciling;
+    if (pi >= 0) {
+        e->platform_busy[pi]++;
+        j->platform_slot = pi;
+    }
+    j->phase = EJ_RECORD;
+}
+
+/* A request's record was committed (or not): send it. */
+static void recorded(engine *e, pending *p)
+{
+    ejob *j = p->j;
+    if (p->w.result == APP_ECONFLICT) {
         /* the lease went to another worker: leave the target to it */
         unlink_job(e, j);
         job_free(e, j);
         return;
     }
-    if (err != APP_OK) {
-        store_job_end retry = {.outcome = JOB_RETRY,
-                               .retry_at = clock_now_ms() + 30000,
-                               .error_kind = "transient",
-                               .error_code = "store",
-                               .error_message = "the attempt could not be recorded"};
-        finish(e, j, &retry);
+    if (p->w.result != APP_OK) {
+        job_free_transfer(e, j); /* the platform slot */
+        finish(e, j, &RECORD_FAILED);
         return;
     }
-    if (pi >= 0) {
-        e->platform_busy[pi]++;
-        j->platform_slot = pi;
-    }
+    j->request_id = p->w.new_request_id;
     if (start_transfer(e, j) != 0) {
-        store_job_request_end(e->a->db, j->request_id, 0, "the request could not be started",
-                              clock_now_ms());
+        pending *q = pend_add(e, JW_REQUEST_END, NULL);
+        if (q != NULL) {
+            q->w.request_id = j->request_id;
+            q->error = strdup("the request could not be started");
+            q->w.error = q->error;
+        }
         job_free_transfer(e, j);
         if (j->pj.err.kind == PERR_NONE)
             err_set(&j->pj.err, PERR_TRANSIENT, 0, "local", "the request could not be started");
         finish_error(e, j);
+    }
+}
+
+/*
+ * Make the pass's writes in one transaction, then act on them: send the
+ * recorded requests, announce the outcomes (one transaction of events, one
+ * wake-up of streams and senders).  What that queues (a request that could
+ * not start ends its attempt) goes in another round.
+ */
+static void flush(engine *e)
+{
+    for (int round = 0; e->npend > 0 && round < 8; round++) {
+        pending *batch = e->pend;
+        size_t n = e->npend;
+        e->pend = NULL;
+        e->npend = e->cappend = 0;
+        store_job_write *w = malloc(n * sizeof *w);
+        for (size_t i = 0; i < n; i++)
+            if (batch[i].w.kind == JW_FINISH)
+                batch[i].w.end = &batch[i].end;
+        if (w != NULL) {
+            for (size_t i = 0; i < n; i++)
+                w[i] = batch[i].w;
+            store_jobs_write(e->a->db, e->owner, w, n);
+            for (size_t i = 0; i < n; i++)
+                batch[i].w = w[i];
+        } else {
+            for (size_t i = 0; i < n; i++)
+                store_jobs_write(e->a->db, e->owner, &batch[i].w, 1);
+        }
+        free(w);
+        announcement *an = calloc(n, sizeof *an);
+        notify_event *evs = calloc(2 * n, sizeof *evs);
+        size_t nev = 0;
+        for (size_t i = 0; i < n; i++) {
+            pending *p = &batch[i];
+            if (p->w.kind == JW_REQUEST_START) {
+                recorded(e, p);
+            } else if (p->w.kind == JW_FINISH) {
+                announcement none = {0};
+                announcement *x = an != NULL ? &an[i] : &none;
+                int k = finished(e, p, x);
+                for (int m = 0; evs != NULL && an != NULL && m < k; m++)
+                    evs[nev++] = x->ev[m];
+                if (x == &none)
+                    json_decref(none.data);
+            }
+        }
+        if (nev > 0)
+            notify_emit_many(e->a, evs, nev, NULL);
+        for (size_t i = 0; an != NULL && i < n; i++)
+            json_decref(an[i].data);
+        for (size_t i = 0; i < n; i++)
+            pend_clear(&batch[i]);
+        free(an);
+        free(evs);
+        free(batch);
     }
 }
 
@@ -699,8 +869,16 @@ static void transfer_done(engine *e, ejob *j, CURLcode rc)
     char err[200] = "";
     if (rc != CURLE_OK)
         snprintf(err, sizeof err, "%s", curl_easy_strerror(rc));
-    store_job_request_end(e->a->db, j->request_id, (int)status, err[0] ? err : NULL,
-                          clock_now_ms());
+    pending *q = pend_add(e, JW_REQUEST_END, NULL);
+    if (q != NULL) {
+        q->w.request_id = j->request_id;
+        q->w.status = (int)status;
+        q->error = err[0] ? strdup(err) : NULL;
+        q->w.error = q->error;
+    } else {
+        store_job_request_end(e->a->db, j->request_id, (int)status, err[0] ? err : NULL,
+                              clock_now_ms());
+    }
     int was_create = j->create_step;
     j->create_step = 0;
     /* detach the finished transfer: the step may start the next one on j, or free j */
@@ -910,6 +1088,7 @@ static void *engine_main(void *arg)
                 next_timer = j->wake_at;
             j = next;
         }
+        flush(e); /* what the pass recorded, then the requests it recorded go out */
         int running = 0;
         curl_multi_perform(e->multi, &running);
         CURLMsg *m;
@@ -922,6 +1101,9 @@ static void *engine_main(void *arg)
                 transfer_done(e, dj, m->data.result);
             ended++;
         }
+        flush(e);
+        if (e->njobs > 0 && ended > 0)
+            curl_multi_perform(e->multi, &running); /* the next steps' requests leave now */
         now = clock_now_ms();
         int64_t until = next_timer < next_claim ? next_timer : next_claim;
         if (next_renew < until)
@@ -939,6 +1121,7 @@ static void *engine_main(void *arg)
             timeout = 0;
         curl_multi_poll(e->multi, NULL, 0, timeout, NULL);
     }
+    flush(e);
     /* give back what is not finished: due again at once, for any worker */
     while (e->jobs != NULL) {
         ejob *j = e->jobs;
@@ -1030,6 +1213,7 @@ void engine_stop(engine *e, int timeout_s)
     pthread_mutex_unlock(&e->mu);
     pthread_join(e->refresh_thread, NULL);
     curl_multi_cleanup(e->multi);
+    free(e->pend);
     free(e->refresh_queue);
     free(e->refresh_done);
     pthread_mutex_destroy(&e->mu);

@@ -82,43 +82,81 @@ static char *html_escape(const char *s)
     return out;
 }
 
-app_err notify_emit(const app *a, const notify_event *ev, int64_t *event_id)
+/* What one event writes, with the buffers it owns. */
+typedef struct prepared {
+    store_event_in in;
+    char *data, *text, *html;
+    store_event_recipient *to;
+} prepared;
+
+static void prepared_free(prepared *p)
 {
-    char *data = json_dumps(ev->data != NULL ? ev->data : json_object(), JSON_COMPACT);
-    if (data == NULL)
+    free(p->data);
+    free(p->text);
+    free(p->html);
+    free(p->to);
+}
+
+/* Members of a workspace for a kind, read once per batch. */
+typedef struct member_memo {
+    int64_t workspace_id;
+    const char *kind;
+    store_event_member *m;
+    size_t n;
+} member_memo;
+
+/* Who is told of ev and how: p->in ready to write. */
+static app_err prepare(const app *a, const notify_event *ev, member_memo *memo, size_t *nmemo,
+                       prepared *p)
+{
+    memset(p, 0, sizeof *p);
+    p->data = json_dumps(ev->data != NULL ? ev->data : json_object(), JSON_COMPACT);
+    if (p->data == NULL)
         return APP_ENOMEM;
     const kind_rule *rule = ev->title != NULL ? rule_of(ev->kind) : NULL;
-    store_event_member *m = NULL;
-    size_t nm = 0;
-    store_event_recipient *to = NULL;
     size_t nto = 0;
-    char *text = NULL, *html = NULL, *ebody = NULL, *etitle = NULL, *elink = NULL;
+    char *ebody = NULL, *etitle = NULL, *elink = NULL;
     app_err e = APP_OK;
     if (rule != NULL) {
-        e = store_event_members(a->db, ev->workspace_id, ev->kind, &m, &nm);
-        to = calloc(nm > 0 ? nm : 1, sizeof *to);
-        if (e == APP_OK && to == NULL)
+        member_memo *mm = NULL;
+        for (size_t i = 0; i < *nmemo && mm == NULL; i++)
+            if (memo[i].workspace_id == ev->workspace_id && strcmp(memo[i].kind, ev->kind) == 0)
+                mm = &memo[i];
+        if (mm == NULL) {
+            mm = &memo[(*nmemo)++];
+            mm->workspace_id = ev->workspace_id;
+            mm->kind = rule->kind;
+            e = store_event_members(a->db, ev->workspace_id, ev->kind, &mm->m, &mm->n);
+            if (e != APP_OK) {
+                mm->m = NULL;
+                mm->n = 0;
+            }
+        }
+        const store_event_member *m = mm->m;
+        size_t nm = mm->n;
+        p->to = calloc(nm > 0 ? nm : 1, sizeof *p->to);
+        if (e == APP_OK && p->to == NULL)
             e = APP_ENOMEM;
         /* one email text for every recipient */
         const char *link = ev->link != NULL ? ev->link : "";
         size_t tl = strlen(ev->title) + strlen(ev->body ? ev->body : "") + strlen(link) + 200;
-        text = malloc(tl);
+        p->text = malloc(tl);
         etitle = html_escape(ev->title);
         ebody = html_escape(ev->body ? ev->body : "");
         elink = html_escape(link);
-        if (e == APP_OK && (text == NULL || etitle == NULL || ebody == NULL || elink == NULL))
+        if (e == APP_OK && (p->text == NULL || etitle == NULL || ebody == NULL || elink == NULL))
             e = APP_ENOMEM;
         if (e == APP_OK) {
-            snprintf(text, tl,
+            snprintf(p->text, tl,
                      "%s\n\n%s\n%s%s\n\n-- \nPost2Share: change what you are told in "
                      "Settings, Notifications.\n",
                      ev->title, ev->body ? ev->body : "", link[0] ? "\n" : "", link);
             size_t hl = strlen(etitle) + strlen(ebody) + 2 * strlen(elink) + 400;
-            html = malloc(hl);
-            if (html == NULL)
+            p->html = malloc(hl);
+            if (p->html == NULL)
                 e = APP_ENOMEM;
             else
-                snprintf(html, hl,
+                snprintf(p->html, hl,
                          "<!doctype html><html><body style=\"font-family:sans-serif\"><h2>%s</h2>"
                          "<p>%s</p>%s%s%s%s%s<p style=\"color:#666;font-size:small\">Post2Share: "
                          "change what you are told in Settings, Notifications.</p></body></html>",
@@ -136,32 +174,54 @@ app_err notify_emit(const app *a, const notify_event *ev, int64_t *event_id)
             int email = m[i].email_on >= 0 ? m[i].email_on : rule->email;
             if (!in_app && !email)
                 continue;
-            to[nto++] = (store_event_recipient){m[i].user_id, in_app,    email, m[i].digest,
-                                                m[i].email,   ev->title, text,  html};
+            p->to[nto++] = (store_event_recipient){m[i].user_id, in_app,    email,   m[i].digest,
+                                                   m[i].email,   ev->title, p->text, p->html};
         }
     }
-    int64_t id = 0;
+    free(etitle);
+    free(ebody);
+    free(elink);
+    p->in = (store_event_in){ev->workspace_id, ev->kind, p->data, rule ? ev->title : NULL,
+                             ev->body,         ev->link, p->to,   nto};
+    return e;
+}
+
+app_err notify_emit_many(const app *a, const notify_event *ev, size_t n, int64_t *event_ids)
+{
+    if (n == 0)
+        return APP_OK;
+    prepared *p = calloc(n, sizeof *p);
+    member_memo *memo = calloc(n, sizeof *memo);
+    size_t nmemo = 0;
+    app_err e = p != NULL && memo != NULL ? APP_OK : APP_ENOMEM;
+    for (size_t i = 0; e == APP_OK && i < n; i++)
+        e = prepare(a, &ev[i], memo, &nmemo, &p[i]);
+    store_event_in *in = e == APP_OK ? calloc(n, sizeof *in) : NULL;
+    if (e == APP_OK && in == NULL)
+        e = APP_ENOMEM;
+    for (size_t i = 0; e == APP_OK && i < n; i++)
+        in[i] = p[i].in;
+    if (e == APP_OK)
+        e = store_event_write_many(a->db, in, n, clock_now_ms(), event_ids);
     if (e == APP_OK) {
-        store_event_in in = {ev->workspace_id, ev->kind, data, rule ? ev->title : NULL,
-                             ev->body,         ev->link, to,   nto};
-        e = store_event_write(a->db, &in, clock_now_ms(), &id);
-    }
-    if (e == APP_OK) {
-        if (event_id != NULL)
-            *event_id = id;
         store_events_signal(a->db); /* other nodes' streams */
         if (a->on_event != NULL)
             a->on_event(a); /* this node's streams and senders */
     } else
         log_event(&a->log, LOG_ERROR, "an event could not be stored",
-                  json_pack("{s:s, s:s}", "kind", ev->kind, "error", app_err_name(e)));
-    free(m);
-    free(to);
-    free(data);
-    free(text);
-    free(html);
-    free(etitle);
-    free(ebody);
-    free(elink);
+                  json_pack("{s:s, s:i, s:s}", "kind", ev[0].kind, "events", (int)n, "error",
+                            app_err_name(e)));
+    for (size_t i = 0; p != NULL && i < n; i++)
+        prepared_free(&p[i]);
+    for (size_t i = 0; memo != NULL && i < nmemo; i++)
+        free(memo[i].m);
+    free(memo);
+    free(in);
+    free(p);
     return e;
+}
+
+app_err notify_emit(const app *a, const notify_event *ev, int64_t *event_id)
+{
+    return notify_emit_many(a, ev, 1, event_id);
 }

@@ -57,6 +57,13 @@ typedef struct notify_event {
  */
 app_err notify_emit(const app *a, const notify_event *ev, int64_t *event_id);
 
+/*
+ * Store n events in one transaction (all or none) and wake the streams and
+ * senders once: what a batch of outcomes announces.  event_ids (may be NULL)
+ * receives n ids.
+ */
+app_err notify_emit_many(const app *a, const notify_event *ev, size_t n, int64_t *event_ids);
+
 /* The kinds people are told about, with their defaults: [{kind, label, in_app, email, roles}]. */
 json_t *notify_kinds(void);
 

@@ -79,15 +79,11 @@ static char *notification_text(int64_t id, const store_event_in *in, int64_t now
     return s;
 }
 
-app_err store_event_write(db *d, const store_event_in *in, int64_t now_ms, int64_t *event_id)
+/* One event's rows, on c inside the caller's transaction. */
+static app_err write_one(db_conn *c, const store_event_in *in, int64_t now_ms, int64_t *event_id)
 {
-    db_conn *c = db_acquire(d, 5000);
-    if (c == NULL)
-        return APP_EBUSY;
-    app_err e = db_begin(c, DB_WRITE);
     int64_t eid = 0;
-    if (e == APP_OK)
-        e = insert_event(c, in->workspace_id, 0, in->kind, in->data, now_ms, &eid);
+    app_err e = insert_event(c, in->workspace_id, 0, in->kind, in->data, now_ms, &eid);
     for (size_t i = 0; e == APP_OK && in->title != NULL && i < in->nto; i++) {
         const store_event_recipient *to = &in->to[i];
         db_rows *r = NULL;
@@ -172,12 +168,31 @@ app_err store_event_write(db *d, const store_event_in *in, int64_t now_ms, int64
         free(ptext);
         db_rows_free(r);
     }
-    if (e == APP_OK)
-        e = db_commit(c);
-    db_release(c);
     if (e == APP_OK && event_id != NULL)
         *event_id = eid;
     return e;
+}
+
+app_err store_event_write_many(db *d, const store_event_in *in, size_t n, int64_t now_ms,
+                               int64_t *event_ids)
+{
+    if (n == 0)
+        return APP_OK;
+    db_conn *c = db_acquire(d, 5000);
+    if (c == NULL)
+        return APP_EBUSY;
+    app_err e = db_begin(c, DB_WRITE);
+    for (size_t i = 0; e == APP_OK && i < n; i++)
+        e = write_one(c, &in[i], now_ms, event_ids != NULL ? &event_ids[i] : NULL);
+    if (e == APP_OK)
+        e = db_commit(c);
+    db_release(c);
+    return e;
+}
+
+app_err store_event_write(db *d, const store_event_in *in, int64_t now_ms, int64_t *event_id)
+{
+    return store_event_write_many(d, in, 1, now_ms, event_id);
 }
 
 void store_events_signal(db *d)

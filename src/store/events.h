@@ -55,6 +55,10 @@ typedef struct store_event_in {
  */
 app_err store_event_write(db *d, const store_event_in *in, int64_t now_ms, int64_t *event_id);
 
+/* Write n events so, in one transaction (all or none); event_ids (may be NULL) gets n ids. */
+app_err store_event_write_many(db *d, const store_event_in *in, size_t n, int64_t now_ms,
+                               int64_t *event_ids);
+
 /* Forget stream events older than before_ms (notifications are kept). */
 app_err store_events_prune(db *d, int64_t before_ms);
 

@@ -262,16 +262,15 @@ app_err store_job_attempt_start(db *d, int64_t target_id, const char *owner, int
     return e;
 }
 
-app_err store_job_request_start(db *d, int64_t attempt_id, int64_t target_id, const char *owner,
-                                const char *method, const char *url, int create_step, int pending,
-                                const char *progress, int64_t now_ms, int64_t *request_id)
+/* store_job_request_start on c, inside the caller's transaction. */
+static app_err request_start_on(db_conn *c, int64_t attempt_id, int64_t target_id,
+                                const char *owner, const char *method, const char *url,
+                                int create_step, int pending, const char *progress, int64_t now_ms,
+                                int64_t *request_id)
 {
-    db_conn *c = db_acquire(d, 5000);
-    if (c == NULL)
-        return APP_EBUSY;
     db_rows *r = NULL;
-    app_err e = db_begin(c, DB_WRITE);
-    if (e == APP_OK) {
+    app_err e = APP_OK;
+    {
         /* the adapter's progress before every request, so that whatever happens next a later
            attempt knows what was done (see jobs.h on pending) */
         db_param q[4] = {DB_T(progress), DB_I(pending), DB_I(target_id), DB_T(owner)};
@@ -291,20 +290,45 @@ app_err store_job_request_start(db *d, int64_t attempt_id, int64_t target_id, co
                     p, 5, &r, NULL);
     if (e == APP_OK)
         *request_id = db_rows_int(r, 0, 0, 0);
+    db_rows_free(r);
+    return e;
+}
+
+app_err store_job_request_start(db *d, int64_t attempt_id, int64_t target_id, const char *owner,
+                                const char *method, const char *url, int create_step, int pending,
+                                const char *progress, int64_t now_ms, int64_t *request_id)
+{
+    db_conn *c = db_acquire(d, 5000);
+    if (c == NULL)
+        return APP_EBUSY;
+    app_err e = db_begin(c, DB_WRITE);
+    if (e == APP_OK)
+        e = request_start_on(c, attempt_id, target_id, owner, method, url, create_step, pending,
+                             progress, now_ms, request_id);
     if (e == APP_OK)
         e = db_commit(c);
-    db_rows_free(r);
     db_release(c);
     return e;
+}
+
+static app_err request_end_on(db_conn *c, int64_t request_id, int status, const char *error,
+                              int64_t now_ms)
+{
+    db_param p[4] = {DB_I(now_ms), status > 0 ? DB_I(status) : DB_N, DB_T(error), DB_I(request_id)};
+    return db_exec(c,
+                   "UPDATE publish_requests SET ended_at = ?, status = ?, error = ? WHERE id = ?",
+                   p, 4, NULL, NULL);
 }
 
 app_err store_job_request_end(db *d, int64_t request_id, int status, const char *error,
                               int64_t now_ms)
 {
-    db_param p[4] = {DB_I(now_ms), status > 0 ? DB_I(status) : DB_N, DB_T(error), DB_I(request_id)};
-    return db_query(d,
-                    "UPDATE publish_requests SET ended_at = ?, status = ?, error = ? WHERE id = ?",
-                    p, 4, NULL, NULL);
+    db_conn *c = db_acquire(d, 5000);
+    if (c == NULL)
+        return APP_EBUSY;
+    app_err e = request_end_on(c, request_id, status, error, now_ms);
+    db_release(c);
+    return e;
 }
 
 /* The post's state from its targets (on c, inside the caller's transaction). */
@@ -340,17 +364,15 @@ static app_err summarise_post(db_conn *c, int64_t post_id, int64_t now_ms, char 
                    q, 3, NULL, NULL);
 }
 
-app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const char *owner,
+/* store_job_finish on c, inside the caller's transaction. */
+static app_err finish_on(db_conn *c, int64_t target_id, int64_t attempt_id, const char *owner,
                          const store_job_end *end, int64_t now_ms, int *recovered, char *post_state,
                          size_t post_state_len)
 {
     static const char *const outcome_names[] = {"", "published", "retry", "failed"};
     *recovered = 0;
-    db_conn *c = db_acquire(d, 5000);
-    if (c == NULL)
-        return APP_EBUSY;
     db_rows *r = NULL;
-    app_err e = db_begin(c, DB_WRITE);
+    app_err e = APP_OK;
     db_param g[2] = {DB_I(target_id), DB_T(owner)};
     if (e == APP_OK)
         e = db_exec(c,
@@ -417,10 +439,87 @@ app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const cha
     }
     if (e == APP_OK)
         e = summarise_post(c, post_id, now_ms, post_state, post_state_len);
+    return e;
+}
+
+app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const char *owner,
+                         const store_job_end *end, int64_t now_ms, int *recovered, char *post_state,
+                         size_t post_state_len)
+{
+    db_conn *c = db_acquire(d, 5000);
+    if (c == NULL)
+        return APP_EBUSY;
+    app_err e = db_begin(c, DB_WRITE);
+    if (e == APP_OK)
+        e = finish_on(c, target_id, attempt_id, owner, end, now_ms, recovered, post_state,
+                      post_state_len);
     if (e == APP_OK)
         e = db_commit(c);
     db_release(c);
     return e;
+}
+
+/* One write of a batch on c.  APP_ECONFLICT (the lease is gone) leaves nothing written. */
+static app_err write_on(db_conn *c, const char *owner, store_job_write *w)
+{
+    switch (w->kind) {
+    case JW_REQUEST_START:
+        return request_start_on(c, w->attempt_id, w->target_id, owner, w->method, w->url,
+                                w->create_step, w->pending, w->progress, w->now_ms,
+                                &w->new_request_id);
+    case JW_REQUEST_END:
+        return request_end_on(c, w->request_id, w->status, w->error, w->now_ms);
+    case JW_FINISH:
+        return finish_on(c, w->target_id, w->attempt_id, owner, w->end, w->now_ms, &w->recovered,
+                         w->post_state, sizeof w->post_state);
+    }
+    return APP_EINVAL;
+}
+
+/* One write in a transaction of its own. */
+static app_err write_alone(db *d, const char *owner, store_job_write *w)
+{
+    db_conn *c = db_acquire(d, 5000);
+    if (c == NULL)
+        return APP_EBUSY;
+    app_err e = db_begin(c, DB_WRITE);
+    if (e == APP_OK)
+        e = write_on(c, owner, w);
+    if (e == APP_OK)
+        e = db_commit(c);
+    db_release(c);
+    return e;
+}
+
+app_err store_jobs_write(db *d, const char *owner, store_job_write *w, size_t n)
+{
+    if (n == 0)
+        return APP_OK;
+    db_conn *c = db_acquire(d, 5000);
+    app_err e = c != NULL ? db_begin(c, DB_WRITE) : APP_EBUSY;
+    for (size_t i = 0; e == APP_OK && i < n; i++) {
+        w[i].result = write_on(c, owner, &w[i]);
+        /* a lost lease is this write's answer, not the batch's: nothing of it was written.
+           A statement that failed (a constraint, say) is the batch's: PostgreSQL has
+           aborted the transaction. */
+        if (w[i].result != APP_OK && (w[i].result != APP_ECONFLICT || db_errmsg(c)[0] != '\0'))
+            e = w[i].result;
+    }
+    if (e == APP_OK)
+        e = db_commit(c);
+    else if (c != NULL)
+        db_rollback(c);
+    db_release(c);
+    if (e == APP_OK)
+        return APP_OK;
+    /* the batch failed as a whole: each write alone, so that one bad write costs only itself */
+    for (size_t i = 0; i < n; i++) {
+        w[i].new_request_id = 0;
+        w[i].recovered = 0;
+        w[i].post_state[0] = '\0';
+        w[i].result = write_alone(d, owner, &w[i]);
+    }
+    return APP_OK;
 }
 
 app_err store_jobs_next_due(db *d, int64_t *at)

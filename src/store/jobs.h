@@ -116,6 +116,42 @@ app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const cha
                          const store_job_end *end, int64_t now_ms, int *recovered, char *post_state,
                          size_t post_state_len);
 
+/* One of the engine's writes, for store_jobs_write. */
+typedef enum store_job_write_kind {
+    JW_REQUEST_START = 1, /* as store_job_request_start */
+    JW_REQUEST_END,       /* as store_job_request_end */
+    JW_FINISH             /* as store_job_finish */
+} store_job_write_kind;
+
+typedef struct store_job_write {
+    store_job_write_kind kind;
+    int64_t target_id, attempt_id;
+    int64_t request_id; /* JW_REQUEST_END: the request */
+    int64_t now_ms;
+    /* JW_REQUEST_START */
+    const char *method, *url, *progress;
+    int create_step, pending;
+    /* JW_REQUEST_END */
+    int status;
+    const char *error;
+    /* JW_FINISH */
+    const store_job_end *end;
+    /* what came of it */
+    app_err result;         /* as the single function would return */
+    int64_t new_request_id; /* JW_REQUEST_START */
+    int recovered;          /* JW_FINISH */
+    char post_state[32];    /* JW_FINISH */
+} store_job_write;
+
+/*
+ * Make n writes of owner's, in order, in one transaction: what a pass of the
+ * engine recorded.  Each write's result is in w[i].result (APP_ECONFLICT for
+ * one whose lease is gone: nothing of it written).  Should the transaction
+ * fail as a whole, each write is made again alone, so that results are always
+ * per write.  Returns APP_OK.
+ */
+app_err store_jobs_write(db *d, const char *owner, store_job_write *w, size_t n);
+
 /*
  * The media a job uses: the post's in order, then the other ids given (X
  * thread parts).  Rows: id, kind, mime, format, size, width, height,
