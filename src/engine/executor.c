@@ -84,6 +84,7 @@ struct engine {
     int64_t claimed, published, failed, retries, reconciled_found, reconciled_missing, refreshes,
         requests, recovered;
     int64_t stop_deadline;
+    int64_t claim_error_logged; /* when a failed claim was last logged */
     struct pending *pend; /* writes of this pass, made together by flush() */
     size_t npend, cappend;
 };
@@ -919,9 +920,16 @@ static int claim(engine *e)
     store_job *got = NULL;
     size_t n = 0;
     int64_t now = clock_now_ms();
-    if (store_jobs_claim(a->db, e->owner, now, (int64_t)a->cfg->engine_lease_s * 1000, room, &got,
-                         &n) != APP_OK)
+    app_err err =
+        store_jobs_claim(a->db, e->owner, now, (int64_t)a->cfg->engine_lease_s * 1000, room, &got, &n);
+    if (err != APP_OK) {
+        if (now >= e->claim_error_logged + 60000) { /* once a minute while it lasts */
+            e->claim_error_logged = now;
+            log_event(&a->log, LOG_ERROR, "could not claim due targets; trying again",
+                      json_pack("{s:s}", "error", app_err_name(err)));
+        }
         return -1;
+    }
     token_memos tm = {calloc(n ? n : 1, sizeof *tm.m), 0, n};
     if (tm.m == NULL)
         tm.cap = 0;

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Most targets one claim takes (its id lists, padded, stay within the bound parameters a
+   statement may have) */
+#define CLAIM_MAX 500
+
 /* Target states on their way out (not finished, not waiting for a person). */
 #define ACTIVE_SQL "('scheduled', 'publishing', 'processing', 'retry_wait', 'unknown')"
 
@@ -90,6 +94,8 @@ app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease
     *n = 0;
     if (max <= 0)
         return APP_OK;
+    if (max > CLAIM_MAX)
+        max = CLAIM_MAX;
     db_conn *c = db_acquire(d, 5000);
     if (c == NULL)
         return APP_EBUSY;
@@ -141,7 +147,7 @@ app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease
     if (e == APP_OK && count > 0)
         e = exec_with_ids(c,
                           "INSERT INTO publish_attempts (target_id, worker, started_at) SELECT id, "
-                          "?, ? FROM post_targets WHERE id IN ",
+                          "CAST(? AS TEXT), CAST(? AS BIGINT) FROM post_targets WHERE id IN ",
                           "", who, 2, ids, (size_t)count, NULL);
     if (e == APP_OK && count > 0)
         e = exec_with_ids(

@@ -17,7 +17,7 @@
 #include <time.h>
 
 /* Largest number of bound parameters in one statement. */
-#define PG_MAX_PARAMS 256
+#define PG_MAX_PARAMS 1024
 #define STMT_CACHE    128 /* prepared statements kept per connection */
 
 typedef struct pg_conn {
