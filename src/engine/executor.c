@@ -85,7 +85,7 @@ struct engine {
         requests, recovered;
     int64_t stop_deadline;
     int64_t claim_error_logged; /* when a failed claim was last logged */
-    struct pending *pend; /* writes of this pass, made together by flush() */
+    struct pending *pend;       /* writes of this pass, made together by flush() */
     size_t npend, cappend;
 };
 
@@ -920,8 +920,8 @@ static int claim(engine *e)
     store_job *got = NULL;
     size_t n = 0;
     int64_t now = clock_now_ms();
-    app_err err =
-        store_jobs_claim(a->db, e->owner, now, (int64_t)a->cfg->engine_lease_s * 1000, room, &got, &n);
+    app_err err = store_jobs_claim(a->db, e->owner, now, (int64_t)a->cfg->engine_lease_s * 1000,
+                                   room, &got, &n);
     if (err != APP_OK) {
         if (now >= e->claim_error_logged + 60000) { /* once a minute while it lasts */
             e->claim_error_logged = now;
@@ -1057,11 +1057,27 @@ static void *engine_main(void *arg)
         pthread_mutex_unlock(&e->mu);
         if (stopping && (e->njobs == 0 || now >= e->stop_deadline))
             break;
+        /* One pass: take the answers that came, claim into the room they left, step and
+           dispatch, then record all of it in one transaction and send what it recorded. */
+        int running = 0;
+        curl_multi_perform(e->multi, &running);
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(e->multi, &left)) != NULL) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            ejob *dj = find_by_easy(m->easy_handle);
+            if (dj != NULL)
+                transfer_done(e, dj, m->data.result);
+        }
         int room = a->cfg->engine_inflight - (int)e->njobs;
         if (!stopping && (woken || now >= next_claim || (backlog && room > 0))) {
             int got = claim(e);
             int64_t due = 0;
-            store_jobs_next_due(a->db, &due);
+            if (got < room && got < STORE_JOBS_CLAIM_MAX)
+                store_jobs_next_due(a->db, &due);
+            else
+                due = 1; /* took all it could: there may well be more */
             now = clock_now_ms();
             next_claim = now + CLAIM_EVERY_MS;
             backlog = 0;
@@ -1097,21 +1113,7 @@ static void *engine_main(void *arg)
             j = next;
         }
         flush(e); /* what the pass recorded, then the requests it recorded go out */
-        int running = 0;
         curl_multi_perform(e->multi, &running);
-        CURLMsg *m;
-        int left, ended = 0;
-        while ((m = curl_multi_info_read(e->multi, &left)) != NULL) {
-            if (m->msg != CURLMSG_DONE)
-                continue;
-            ejob *dj = find_by_easy(m->easy_handle);
-            if (dj != NULL)
-                transfer_done(e, dj, m->data.result);
-            ended++;
-        }
-        flush(e);
-        if (e->njobs > 0 && ended > 0)
-            curl_multi_perform(e->multi, &running); /* the next steps' requests leave now */
         now = clock_now_ms();
         int64_t until = next_timer < next_claim ? next_timer : next_claim;
         if (next_renew < until)
@@ -1123,7 +1125,7 @@ static void *engine_main(void *arg)
             timeout = POLL_MAX_MS;
         /* something ready to step, or room for what is due: do not sleep */
         for (ejob *k = e->jobs; k != NULL && timeout > 0; k = k->next)
-            if (k->phase == EJ_READY || (ended > 0 && k->phase == EJ_QUEUED))
+            if (k->phase == EJ_READY)
                 timeout = 0;
         if (backlog && (int)e->njobs < a->cfg->engine_inflight)
             timeout = 0;

@@ -79,8 +79,35 @@ static char *notification_text(int64_t id, const store_event_in *in, int64_t now
     return s;
 }
 
-/* One event's rows, on c inside the caller's transaction. */
-static app_err write_one(db_conn *c, const store_event_in *in, int64_t now_ms, int64_t *event_id)
+/* The active webhooks of workspaces, read once per batch of events. */
+typedef struct hooks_memo {
+    int64_t workspace_id;
+    db_rows *r; /* id, events */
+} hooks_memo;
+
+static app_err active_hooks(db_conn *c, int64_t workspace_id, hooks_memo *memo, size_t *nmemo,
+                            const db_rows **out)
+{
+    for (size_t i = 0; i < *nmemo; i++)
+        if (memo[i].workspace_id == workspace_id) {
+            *out = memo[i].r;
+            return APP_OK;
+        }
+    db_rows *r = NULL;
+    db_param p[1] = {DB_I(workspace_id)};
+    app_err e = db_exec(c, "SELECT id, events FROM webhooks WHERE workspace_id = ? AND active = 1",
+                        p, 1, &r, NULL);
+    if (e != APP_OK)
+        return e;
+    memo[*nmemo] = (hooks_memo){workspace_id, r};
+    (*nmemo)++;
+    *out = r;
+    return APP_OK;
+}
+
+/* One event's rows, on c inside the caller's transaction (memo: room for one more). */
+static app_err write_one(db_conn *c, const store_event_in *in, int64_t now_ms, int64_t *event_id,
+                         hooks_memo *memo, size_t *nmemo)
 {
     int64_t eid = 0;
     app_err e = insert_event(c, in->workspace_id, 0, in->kind, in->data, now_ms, &eid);
@@ -127,10 +154,8 @@ static app_err write_one(db_conn *c, const store_event_in *in, int64_t now_ms, i
     }
     if (e == APP_OK && in->title != NULL) {
         /* webhooks that take this kind ("*" = every kind) */
-        db_rows *r = NULL;
-        db_param p[1] = {DB_I(in->workspace_id)};
-        e = db_exec(c, "SELECT id, events FROM webhooks WHERE workspace_id = ? AND active = 1", p,
-                    1, &r, NULL);
+        const db_rows *r = NULL;
+        e = active_hooks(c, in->workspace_id, memo, nmemo, &r);
         json_t *payload = NULL;
         char *ptext = NULL;
         for (int i = 0; e == APP_OK && i < db_rows_count(r); i++) {
@@ -166,7 +191,6 @@ static app_err write_one(db_conn *c, const store_event_in *in, int64_t now_ms, i
                         q, 6, NULL, NULL);
         }
         free(ptext);
-        db_rows_free(r);
     }
     if (e == APP_OK && event_id != NULL)
         *event_id = eid;
@@ -181,12 +205,17 @@ app_err store_event_write_many(db *d, const store_event_in *in, size_t n, int64_
     db_conn *c = db_acquire(d, 5000);
     if (c == NULL)
         return APP_EBUSY;
-    app_err e = db_begin(c, DB_WRITE);
+    hooks_memo *memo = calloc(n, sizeof *memo);
+    size_t nmemo = 0;
+    app_err e = memo != NULL ? db_begin(c, DB_WRITE) : APP_ENOMEM;
     for (size_t i = 0; e == APP_OK && i < n; i++)
-        e = write_one(c, &in[i], now_ms, event_ids != NULL ? &event_ids[i] : NULL);
+        e = write_one(c, &in[i], now_ms, event_ids != NULL ? &event_ids[i] : NULL, memo, &nmemo);
     if (e == APP_OK)
         e = db_commit(c);
     db_release(c);
+    for (size_t i = 0; i < nmemo; i++)
+        db_rows_free(memo[i].r);
+    free(memo);
     return e;
 }
 

@@ -8,10 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Most targets one claim takes (its id lists, padded, stay within the bound parameters a
-   statement may have) */
-#define CLAIM_MAX 500
-
 /* Target states on their way out (not finished, not waiting for a person). */
 #define ACTIVE_SQL "('scheduled', 'publishing', 'processing', 'retry_wait', 'unknown')"
 
@@ -94,8 +90,8 @@ app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease
     *n = 0;
     if (max <= 0)
         return APP_OK;
-    if (max > CLAIM_MAX)
-        max = CLAIM_MAX;
+    if (max > STORE_JOBS_CLAIM_MAX) /* its id lists, padded, stay within the bound parameters */
+        max = STORE_JOBS_CLAIM_MAX;
     db_conn *c = db_acquire(d, 5000);
     if (c == NULL)
         return APP_EBUSY;
@@ -379,61 +375,57 @@ static app_err finish_on(db_conn *c, int64_t target_id, int64_t attempt_id, cons
     *recovered = 0;
     db_rows *r = NULL;
     app_err e = APP_OK;
-    db_param g[2] = {DB_I(target_id), DB_T(owner)};
-    if (e == APP_OK)
+    /* each update holds only while owner holds the target, and says which post it is of */
+    switch (end->outcome) {
+    case JOB_PUBLISHED: {
+        db_param p[7] = {DB_T(end->remote_id), DB_T(end->remote_url), DB_T(end->warning),
+                         DB_I(now_ms),         DB_I(now_ms),          DB_I(target_id),
+                         DB_T(owner)};
         e = db_exec(c,
-                    "SELECT post_id, failures FROM post_targets WHERE id = ? AND lease_owner = ?",
-                    g, 2, &r, NULL);
-    if (e == APP_OK && db_rows_count(r) == 0)
-        e = APP_ECONFLICT;
-    int64_t post_id = e == APP_OK ? db_rows_int(r, 0, 0, 0) : 0;
-    int failures = e == APP_OK ? (int)db_rows_int(r, 0, 1, 0) : 0;
-    db_rows_free(r);
-    int64_t n = 0;
-    if (e == APP_OK) {
-        switch (end->outcome) {
-        case JOB_PUBLISHED: {
-            *recovered = failures > 0;
-            db_param p[7] = {DB_T(end->remote_id), DB_T(end->remote_url), DB_T(end->warning),
-                             DB_I(*recovered),     DB_I(now_ms),          DB_I(now_ms),
-                             DB_I(target_id)};
-            e = db_exec(c,
-                        "UPDATE post_targets SET state = 'published', remote_id = ?, remote_url = "
-                        "?, warning = ?, recovered = ?, published_at = ?, updated_at = ?, "
-                        "error_code = NULL, error_message = NULL, lease_owner = NULL, "
-                        "lease_until = 0, pending_create = 0, progress = NULL WHERE id = ?",
-                        p, 7, NULL, &n);
-            break;
-        }
-        case JOB_RETRY: {
-            db_param p[9] = {DB_I(end->retry_at),   DB_I(end->count_failure),
-                             DB_T(end->error_code), DB_T(end->error_message),
-                             DB_I(now_ms),          DB_I(end->progress != NULL),
-                             DB_T(end->progress),   DB_I(end->pending),
-                             DB_I(target_id)};
-            e = db_exec(c,
-                        "UPDATE post_targets SET state = 'retry_wait', due_at = ?, failures = "
-                        "failures + ?, error_code = ?, error_message = ?, updated_at = ?, "
-                        "progress = CASE WHEN ? = 1 THEN ? ELSE progress END, pending_create = ?, "
-                        "lease_owner = NULL, lease_until = 0 WHERE id = ?",
-                        p, 9, NULL, &n);
-            break;
-        }
-        case JOB_FAILED: {
-            db_param p[7] = {DB_T(end->error_code), DB_T(end->error_message),
-                             DB_I(now_ms),          DB_I(end->progress != NULL),
-                             DB_T(end->progress),   DB_I(end->pending),
-                             DB_I(target_id)};
-            e = db_exec(c,
-                        "UPDATE post_targets SET state = 'failed', failures = failures + 1, "
-                        "error_code = ?, error_message = ?, updated_at = ?, progress = CASE WHEN "
-                        "? = 1 THEN ? ELSE progress END, pending_create = ?, lease_owner = NULL, "
-                        "lease_until = 0 WHERE id = ?",
-                        p, 7, NULL, &n);
-            break;
-        }
-        }
+                    "UPDATE post_targets SET state = 'published', remote_id = ?, remote_url = ?, "
+                    "warning = ?, recovered = CASE WHEN failures > 0 THEN 1 ELSE 0 END, "
+                    "published_at = ?, updated_at = ?, error_code = NULL, error_message = NULL, "
+                    "lease_owner = NULL, lease_until = 0, pending_create = 0, progress = NULL "
+                    "WHERE id = ? AND lease_owner = ? RETURNING post_id, recovered",
+                    p, 7, &r, NULL);
+        break;
     }
+    case JOB_RETRY: {
+        db_param p[10] = {DB_I(end->retry_at),   DB_I(end->count_failure),
+                          DB_T(end->error_code), DB_T(end->error_message),
+                          DB_I(now_ms),          DB_I(end->progress != NULL),
+                          DB_T(end->progress),   DB_I(end->pending),
+                          DB_I(target_id),       DB_T(owner)};
+        e = db_exec(c,
+                    "UPDATE post_targets SET state = 'retry_wait', due_at = ?, failures = "
+                    "failures + ?, error_code = ?, error_message = ?, updated_at = ?, progress = "
+                    "CASE WHEN ? = 1 THEN ? ELSE progress END, pending_create = ?, lease_owner = "
+                    "NULL, lease_until = 0 WHERE id = ? AND lease_owner = ? RETURNING post_id, 0",
+                    p, 10, &r, NULL);
+        break;
+    }
+    case JOB_FAILED: {
+        db_param p[8] = {DB_T(end->error_code), DB_T(end->error_message),
+                         DB_I(now_ms),          DB_I(end->progress != NULL),
+                         DB_T(end->progress),   DB_I(end->pending),
+                         DB_I(target_id),       DB_T(owner)};
+        e = db_exec(c,
+                    "UPDATE post_targets SET state = 'failed', failures = failures + 1, "
+                    "error_code = ?, error_message = ?, updated_at = ?, progress = CASE WHEN ? = "
+                    "1 THEN ? ELSE progress END, pending_create = ?, lease_owner = NULL, "
+                    "lease_until = 0 WHERE id = ? AND lease_owner = ? RETURNING post_id, 0",
+                    p, 8, &r, NULL);
+        break;
+    }
+    default:
+        return APP_EINVAL;
+    }
+    if (e == APP_OK && db_rows_count(r) == 0)
+        e = APP_ECONFLICT; /* someone else holds it now: nothing was written */
+    int64_t post_id = e == APP_OK ? db_rows_int(r, 0, 0, 0) : 0;
+    if (e == APP_OK)
+        *recovered = db_rows_int(r, 0, 1, 0) != 0;
+    db_rows_free(r);
     if (e == APP_OK && attempt_id > 0) {
         db_param p[6] = {
             DB_I(now_ms),          DB_T(outcome_names[end->outcome]), DB_T(end->error_kind),

@@ -48,9 +48,11 @@ void store_job_clear(store_job *j);
  * due first; their state becomes publishing (unknown when a create step's
  * outcome is unknown), their posts publishing, and each gets an attempt
  * (attempt_id; an attempt a stopped worker left open ends as interrupted).
- * One claim takes at most 500 (claim again for more).  *jobs (n of them) is
+ * One claim takes at most STORE_JOBS_CLAIM_MAX (claim again for more).  *jobs (n of them) is
  * malloc'd; free each with store_job_clear, then the array.
  */
+#define STORE_JOBS_CLAIM_MAX 500
+
 app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease_ms, int max,
                          store_job **jobs, size_t *n);
 

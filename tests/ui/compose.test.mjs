@@ -329,7 +329,9 @@ describe('composing and scheduling', { timeout: 240_000 }, () => {
       await chip.waitFor();
       await chip.dragTo(page.locator(`td[data-day="${to}"]`));
       await page.locator(`td[data-day="${to}"] li[data-post-id="${postId}"]`).waitFor();
-      await page.getByRole('status').filter({ hasText: /^Moved/ }).waitFor();
+      const movedStatus = page.getByRole('status').filter({ hasText: /^Moved/ });
+      await movedStatus.waitFor();
+      const firstMove = await movedStatus.textContent();
       await page.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
       let saved = (await client.get(`/api/v1/workspaces/${ws}/posts/${postId}`)).json.post;
       assert.equal(saved.schedule.local, `${to}T${time}`, 'dragged: same wall time on the new day');
@@ -343,6 +345,9 @@ describe('composing and scheduling', { timeout: 240_000 }, () => {
       await moveForm.getByLabel('Move to').fill(day);
       await moveForm.getByRole('button', { name: 'Move', exact: true }).click();
       await page.locator(`td[data-day="${day}"] li[data-post-id="${postId}"]`).waitFor();
+      // The chip moves at once; the move is done when the page says so (a new "Moved" line:
+      // the drag's is still there until then).
+      await page.getByRole('status').filter({ hasText: /^Moved/ }).filter({ hasNotText: firstMove }).waitFor();
       await page.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
       saved = (await client.get(`/api/v1/workspaces/${ws}/posts/${postId}`)).json.post;
       assert.equal(saved.schedule.local, `${day}T${time}`);
