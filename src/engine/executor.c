@@ -85,7 +85,9 @@ struct engine {
         requests, recovered;
     int64_t stop_deadline;
     int64_t claim_error_logged; /* when a failed claim was last logged */
-    struct pending *pend;       /* writes of this pass, made together by flush() */
+    struct token_memo *tokens;  /* remembered access tokens (executor thread only) */
+    size_t ntokens;
+    struct pending *pend; /* writes of this pass, made together by flush() */
     size_t npend, cappend;
 };
 
@@ -95,6 +97,16 @@ struct engine {
  * store in one transaction (store_jobs_write); only then is a recorded request
  * sent and an outcome announced.
  */
+#define TOKEN_MEMO_MS  10000 /* how long a token read is used without reading it again */
+#define TOKEN_MEMO_MAX 1024  /* accounts remembered */
+
+typedef struct token_memo {
+    int64_t account_id;
+    app_err err;
+    int64_t at;  /* when it was read */
+    char *token; /* NULL unless err is APP_OK */
+} token_memo;
+
 typedef struct pending {
     store_job_write w;
     ejob *j; /* JW_REQUEST_START, JW_FINISH: the job (unlinked when finishing) */
@@ -102,6 +114,8 @@ typedef struct pending {
     store_job_end end; /* JW_FINISH: the outcome, its strings owned here */
     char *end_strs[8];
 } pending;
+
+static void memo_forget(engine *e, int64_t account_id);
 
 /* ---- small helpers ---- */
 
@@ -419,6 +433,7 @@ static void finish_error(engine *e, ejob *j)
     case PERR_TOKEN_EXPIRED:
     case PERR_REVOKED:
     case PERR_DENIED: {
+        memo_forget(e, j->sj.account_id);
         acct_lost(e->a, j->sj.account_id, pe->message);
         end.outcome = JOB_FAILED;
         break;
@@ -433,46 +448,59 @@ static void finish_error(engine *e, ejob *j)
 
 /* ---- setting a job up ---- */
 
-/* Access tokens read during one claim: many targets of one account read it once. */
-typedef struct token_memo {
-    int64_t account_id;
-    app_err err;
-    char token[PLAT_TOKEN_MAX];
-} token_memo;
+/* ---- access tokens, remembered a little while ---- */
 
-typedef struct token_memos {
-    token_memo *m;
-    size_t n, cap;
-} token_memos;
-
-static app_err memo_token(const app *a, token_memos *tm, int64_t account_id, char *out,
-                          size_t outlen)
+/* Forget an account's remembered token (it failed, or was renewed elsewhere). */
+static void memo_forget(engine *e, int64_t account_id)
 {
-    for (size_t i = 0; i < tm->n; i++)
-        if (tm->m[i].account_id == account_id) {
-            snprintf(out, outlen, "%s", tm->m[i].token);
-            return tm->m[i].err;
+    for (size_t i = 0; i < e->ntokens; i++)
+        if (e->tokens[i].account_id == account_id) {
+            if (e->tokens[i].token != NULL) {
+                sodium_memzero(e->tokens[i].token, strlen(e->tokens[i].token));
+                free(e->tokens[i].token);
+            }
+            e->tokens[i] = e->tokens[--e->ntokens];
+            return;
+        }
+}
+
+static void memo_put(engine *e, int64_t account_id, app_err err, const char *token)
+{
+    memo_forget(e, account_id);
+    if (e->ntokens == TOKEN_MEMO_MAX) { /* the oldest goes */
+        size_t old = 0;
+        for (size_t i = 1; i < e->ntokens; i++)
+            if (e->tokens[i].at < e->tokens[old].at)
+                old = i;
+        memo_forget(e, e->tokens[old].account_id);
+    }
+    char *copy = token != NULL ? strdup(token) : NULL;
+    if (token != NULL && copy == NULL)
+        return;
+    e->tokens[e->ntokens++] = (token_memo){account_id, err, clock_now_ms(), copy};
+}
+
+/*
+ * An account's access token: the one read in the last TOKEN_MEMO_MS, or
+ * read now (many targets of one account read it once).  A token renewed
+ * meanwhile by another process is caught by the refresh-and-retry.
+ */
+static app_err memo_token(engine *e, int64_t account_id, char *out, size_t outlen)
+{
+    int64_t now = clock_now_ms();
+    for (size_t i = 0; i < e->ntokens; i++)
+        if (e->tokens[i].account_id == account_id && now - e->tokens[i].at < TOKEN_MEMO_MS) {
+            snprintf(out, outlen, "%s", e->tokens[i].token != NULL ? e->tokens[i].token : "");
+            return e->tokens[i].err;
         }
     char status[24] = "";
-    app_err err = acct_access_token(a, account_id, out, outlen, status, sizeof status);
-    if (tm->n < tm->cap) {
-        token_memo *m = &tm->m[tm->n++];
-        m->account_id = account_id;
-        m->err = err;
-        snprintf(m->token, sizeof m->token, "%s", err == APP_OK ? out : "");
-    }
+    app_err err = acct_access_token(e->a, account_id, out, outlen, status, sizeof status);
+    memo_put(e, account_id, err, err == APP_OK ? out : NULL);
     return err;
 }
 
-static void memos_free(token_memos *tm)
-{
-    if (tm->m != NULL)
-        sodium_memzero(tm->m, tm->cap * sizeof *tm->m);
-    free(tm->m);
-}
-
 /* Load media, token and adapter for a claimed target.  0, or -1 after finishing it. */
-static int job_prepare(engine *e, ejob *j, token_memos *tm)
+static int job_prepare(engine *e, ejob *j)
 {
     const app *a = e->a;
     j->platform_slot = -1;
@@ -502,7 +530,7 @@ static int job_prepare(engine *e, ejob *j, token_memos *tm)
         return -1;
     }
     /* the token */
-    err = memo_token(a, tm, j->sj.account_id, j->token, sizeof j->token);
+    err = memo_token(e, j->sj.account_id, j->token, sizeof j->token);
     if (err != APP_OK) {
         fail.error_kind = "revoked";
         fail.error_code = "account";
@@ -930,9 +958,6 @@ static int claim(engine *e)
         }
         return -1;
     }
-    token_memos tm = {calloc(n ? n : 1, sizeof *tm.m), 0, n};
-    if (tm.m == NULL)
-        tm.cap = 0;
     for (size_t i = 0; i < n; i++) {
         ejob *j = calloc(1, sizeof *j);
         if (j == NULL) {
@@ -943,9 +968,8 @@ static int claim(engine *e)
         j->sj = got[i];
         j->platform_slot = -1;
         append_job(e, j);
-        job_prepare(e, j, &tm);
+        job_prepare(e, j);
     }
-    memos_free(&tm);
     free(got);
     return (int)n;
 }
@@ -977,6 +1001,7 @@ static void drain_refreshes(engine *e)
         ejob *j = done[i];
         if (j->refresh_ok == 1) {
             count(e, &e->refreshes);
+            memo_put(e, j->sj.account_id, APP_OK, j->token);
             j->phase = EJ_READY; /* the adapter resumes from its state with the new token */
         } else if (j->refresh_ok == 0) {
             /* the platform refused: acct_refresh marked the account needs_reconnect */
@@ -1166,10 +1191,12 @@ engine *engine_start(const app *a)
     e->cap = (size_t)a->cfg->engine_inflight + 16;
     e->refresh_queue = calloc(e->cap, sizeof *e->refresh_queue);
     e->refresh_done = calloc(e->cap, sizeof *e->refresh_done);
+    e->tokens = calloc(TOKEN_MEMO_MAX, sizeof *e->tokens);
     e->multi = curl_multi_init();
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->refresh_cv, NULL);
-    if (e->multi == NULL || e->refresh_queue == NULL || e->refresh_done == NULL)
+    if (e->multi == NULL || e->refresh_queue == NULL || e->refresh_done == NULL ||
+        e->tokens == NULL)
         goto fail;
     curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)a->cfg->engine_per_platform);
     if (pthread_create(&e->refresh_thread, NULL, refresh_main, e) != 0)
@@ -1191,6 +1218,7 @@ fail:
         curl_multi_cleanup(e->multi);
     free(e->refresh_queue);
     free(e->refresh_done);
+    free(e->tokens);
     pthread_mutex_destroy(&e->mu);
     pthread_cond_destroy(&e->refresh_cv);
     free(e);
@@ -1223,6 +1251,9 @@ void engine_stop(engine *e, int timeout_s)
     pthread_mutex_unlock(&e->mu);
     pthread_join(e->refresh_thread, NULL);
     curl_multi_cleanup(e->multi);
+    while (e->ntokens > 0)
+        memo_forget(e, e->tokens[0].account_id);
+    free(e->tokens);
     free(e->pend);
     free(e->refresh_queue);
     free(e->refresh_done);
