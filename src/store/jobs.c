@@ -264,7 +264,7 @@ app_err store_job_attempt_start(db *d, int64_t target_id, const char *owner, int
     return e;
 }
 
-/* store_job_request_start on c, inside the caller's transaction. */
+/* A JW_REQUEST_START write (jobs.h) on c, inside the caller's transaction. */
 static app_err request_start_on(db_conn *c, int64_t attempt_id, int64_t target_id,
                                 const char *owner, const char *method, const char *url,
                                 int create_step, int pending, const char *progress, int64_t now_ms,
@@ -293,23 +293,6 @@ static app_err request_start_on(db_conn *c, int64_t attempt_id, int64_t target_i
     if (e == APP_OK)
         *request_id = db_rows_int(r, 0, 0, 0);
     db_rows_free(r);
-    return e;
-}
-
-app_err store_job_request_start(db *d, int64_t attempt_id, int64_t target_id, const char *owner,
-                                const char *method, const char *url, int create_step, int pending,
-                                const char *progress, int64_t now_ms, int64_t *request_id)
-{
-    db_conn *c = db_acquire(d, 5000);
-    if (c == NULL)
-        return APP_EBUSY;
-    app_err e = db_begin(c, DB_WRITE);
-    if (e == APP_OK)
-        e = request_start_on(c, attempt_id, target_id, owner, method, url, create_step, pending,
-                             progress, now_ms, request_id);
-    if (e == APP_OK)
-        e = db_commit(c);
-    db_release(c);
     return e;
 }
 
@@ -366,7 +349,7 @@ static app_err summarise_post(db_conn *c, int64_t post_id, int64_t now_ms, char 
                    q, 3, NULL, NULL);
 }
 
-/* store_job_finish on c, inside the caller's transaction. */
+/* A JW_FINISH write (jobs.h) on c, inside the caller's transaction. */
 static app_err finish_on(db_conn *c, int64_t target_id, int64_t attempt_id, const char *owner,
                          const store_job_end *end, int64_t now_ms, int *recovered, char *post_state,
                          size_t post_state_len)
@@ -437,23 +420,6 @@ static app_err finish_on(db_conn *c, int64_t target_id, int64_t attempt_id, cons
     }
     if (e == APP_OK)
         e = summarise_post(c, post_id, now_ms, post_state, post_state_len);
-    return e;
-}
-
-app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const char *owner,
-                         const store_job_end *end, int64_t now_ms, int *recovered, char *post_state,
-                         size_t post_state_len)
-{
-    db_conn *c = db_acquire(d, 5000);
-    if (c == NULL)
-        return APP_EBUSY;
-    app_err e = db_begin(c, DB_WRITE);
-    if (e == APP_OK)
-        e = finish_on(c, target_id, attempt_id, owner, end, now_ms, recovered, post_state,
-                      post_state_len);
-    if (e == APP_OK)
-        e = db_commit(c);
-    db_release(c);
     return e;
 }
 

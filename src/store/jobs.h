@@ -64,7 +64,7 @@ app_err store_job_release(db *d, int64_t target_id, const char *owner);
 
 /*
  * Save the adapter's progress (and state publishing or processing) while
- * owner holds it, with pending (see store_job_request_start).
+ * owner holds it, with pending (see JW_REQUEST_START below).
  */
 app_err store_job_progress(db *d, int64_t target_id, const char *owner, const char *state,
                            const char *progress, int pending);
@@ -72,20 +72,6 @@ app_err store_job_progress(db *d, int64_t target_id, const char *owner, const ch
 /* Start an attempt: *attempt_id. */
 app_err store_job_attempt_start(db *d, int64_t target_id, const char *owner, int64_t now_ms,
                                 int64_t *attempt_id);
-
-/*
- * Record a request before it is sent (url without secrets), saving the
- * adapter's progress and `pending` with it in one transaction.  pending (the
- * target's pending_create) is 1 from the moment a create step is sent until
- * the adapter's progress that took in its answer is saved (the next request,
- * a wait, or the outcome): a worker that dies in between leaves the create
- * step's outcome unknown, and the next one reconciles before anything else.
- * So: 1 for a create step and for the requests of a reconciliation, else 0.
- * APP_ECONFLICT when owner no longer holds the target (do not send).
- */
-app_err store_job_request_start(db *d, int64_t attempt_id, int64_t target_id, const char *owner,
-                                const char *method, const char *url, int create_step, int pending,
-                                const char *progress, int64_t now_ms, int64_t *request_id);
 
 /* Record a request's answer (status 0 = none, error = what went wrong). */
 app_err store_job_request_end(db *d, int64_t request_id, int status, const char *error,
@@ -109,21 +95,30 @@ typedef struct store_job_end {
 } store_job_end;
 
 /*
- * End the attempt and set the target's outcome while owner holds it (else
- * APP_ECONFLICT: someone else has it now), then the post's state from all its
- * targets: publishing while any is on its way, else published, failed, or
- * partially_published.  *recovered 1 when a target that had failed is now
- * published; *post_state the post's new state.
+ * One of the engine's writes, for store_jobs_write.
+ *
+ * JW_REQUEST_START records a request before it is sent (url without
+ * secrets), saving the adapter's progress and `pending` with it.  pending
+ * (the target's pending_create) is 1 from the moment a create step is sent
+ * until the adapter's progress that took in its answer is saved (the next
+ * request, a wait, or the outcome): a worker that dies in between leaves the
+ * create step's outcome unknown, and the next one reconciles before anything
+ * else.  So: 1 for a create step and for the requests of a reconciliation,
+ * else 0.  Result APP_ECONFLICT when owner no longer holds the target (do not
+ * send); new_request_id otherwise.
+ *
+ * JW_REQUEST_END records a request's answer, as store_job_request_end.
+ *
+ * JW_FINISH ends the attempt and sets the target's outcome while owner holds
+ * it (else APP_ECONFLICT: someone else has it now), then the post's state
+ * from all its targets: publishing while any is on its way, else published,
+ * failed, or partially_published.  recovered is 1 when a target that had
+ * failed is now published; post_state the post's new state.
  */
-app_err store_job_finish(db *d, int64_t target_id, int64_t attempt_id, const char *owner,
-                         const store_job_end *end, int64_t now_ms, int *recovered, char *post_state,
-                         size_t post_state_len);
-
-/* One of the engine's writes, for store_jobs_write. */
 typedef enum store_job_write_kind {
-    JW_REQUEST_START = 1, /* as store_job_request_start */
-    JW_REQUEST_END,       /* as store_job_request_end */
-    JW_FINISH             /* as store_job_finish */
+    JW_REQUEST_START = 1,
+    JW_REQUEST_END,
+    JW_FINISH
 } store_job_write_kind;
 
 typedef struct store_job_write {
@@ -140,7 +135,7 @@ typedef struct store_job_write {
     /* JW_FINISH */
     const store_job_end *end;
     /* what came of it */
-    app_err result;         /* as the single function would return */
+    app_err result;         /* APP_OK, APP_ECONFLICT (see above) or the store's error */
     int64_t new_request_id; /* JW_REQUEST_START */
     int recovered;          /* JW_FINISH */
     char post_state[32];    /* JW_FINISH */
