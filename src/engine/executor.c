@@ -312,6 +312,7 @@ static pending *pend_add(engine *e, store_job_write_kind kind, ejob *j)
     if (j != NULL) {
         p->w.target_id = j->sj.target_id;
         p->w.attempt_id = j->attempt_id;
+        p->w.post_id = j->sj.post_id;
     }
     return p;
 }

@@ -282,6 +282,28 @@ app_err db_exec(db_conn *c, const char *sql, const db_param *params, int n, db_r
     return c->owner->ops->exec(c->h, sql, params, n, rows, changes, c->err, sizeof c->err);
 }
 
+app_err db_exec_batch(db_conn *c, db_batch_item *items, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (items[i].rows != NULL)
+            *items[i].rows = NULL;
+        if (items[i].changes != NULL)
+            *items[i].changes = 0;
+        items[i].result = APP_EDB;
+    }
+    const db_ops *ops = c->owner->ops;
+    if (ops->batch != NULL)
+        return ops->batch(c->h, items, n, c->err, sizeof c->err);
+    for (int i = 0; i < n; i++) {
+        db_batch_item *it = &items[i];
+        it->result = ops->exec(c->h, it->sql, it->params, it->n, it->rows, it->changes, c->err,
+                               sizeof c->err);
+        if (it->result != APP_OK)
+            return it->result;
+    }
+    return APP_OK;
+}
+
 app_err db_query(db *d, const char *sql, const db_param *params, int n, db_rows **rows,
                  int64_t *changes)
 {

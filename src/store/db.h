@@ -87,6 +87,26 @@ app_err db_rollback(db_conn *c);
 app_err db_exec(db_conn *c, const char *sql, const db_param *params, int n, db_rows **rows,
                 int64_t *changes);
 
+/* One statement of a batch (db_exec_batch). */
+typedef struct db_batch_item {
+    const char *sql;
+    const db_param *params;
+    int n;
+    db_rows **rows;   /* NULL: no rows wanted */
+    int64_t *changes; /* may be NULL */
+    app_err result;   /* as db_exec would return; APP_EDB for one not run after an error */
+} db_batch_item;
+
+/*
+ * Run n statements in order on c, stopping at the first error (the rest are
+ * not run).  PostgreSQL sends them together and reads the answers after
+ * (libpq's pipeline mode): one round trip instead of n; SQLite runs them one
+ * by one.  No statement may depend on another's result, only on its effects.
+ * Returns the first error, or APP_OK.  In a transaction, an error leaves it
+ * to be rolled back.
+ */
+app_err db_exec_batch(db_conn *c, db_batch_item *items, int n);
+
 /*
  * One statement on a connection borrowed for just this call (waits up to 5 s
  * for one; APP_EBUSY if none frees up).  Same results as db_exec.

@@ -19,6 +19,8 @@ typedef struct db_ops {
     app_err (*exec)(void *h, const char *sql, const db_param *params, int n, db_rows **rows,
                     int64_t *changes, char *err, size_t errlen);
     app_err (*script)(void *h, const char *sql, char *err, size_t errlen);
+    /* db_exec_batch (NULL: db.c runs them one by one with exec) */
+    app_err (*batch)(void *h, db_batch_item *items, int n, char *err, size_t errlen);
     const char *begin_read;  /* statement starting a read transaction */
     const char *begin_write; /* statement starting a write transaction */
     /* LISTEN on a connection of its own (NULL: the backend has no notifications). */

@@ -48,22 +48,6 @@ app_err store_event_members(db *d, int64_t workspace_id, const char *kind, store
 }
 
 /* Insert one event row; *id its id. */
-static app_err insert_event(db_conn *c, int64_t ws, int64_t user_id, const char *kind,
-                            const char *data, int64_t now_ms, int64_t *id)
-{
-    db_rows *r = NULL;
-    db_param p[5] = {DB_I(ws), user_id > 0 ? DB_I(user_id) : DB_N, DB_T(kind), DB_T(data),
-                     DB_I(now_ms)};
-    app_err e = db_exec(c,
-                        "INSERT INTO events (workspace_id, user_id, kind, data, created_at) VALUES "
-                        "(?, ?, ?, ?, ?) RETURNING id",
-                        p, 5, &r, NULL);
-    if (e == APP_OK && id != NULL)
-        *id = db_rows_int(r, 0, 0, 0);
-    db_rows_free(r);
-    return e;
-}
-
 /* The notification as the streams carry it. */
 static char *notification_text(int64_t id, const store_event_in *in, int64_t now_ms)
 {
@@ -79,121 +63,239 @@ static char *notification_text(int64_t id, const store_event_in *in, int64_t now
     return s;
 }
 
-/* The active webhooks of workspaces, read once per batch of events. */
-typedef struct hooks_memo {
-    int64_t workspace_id;
-    db_rows *r; /* id, events */
-} hooks_memo;
+/*
+ * Statements gathered for one db_exec_batch, with their parameters and
+ * answers, and the texts they bind (freed with the batch).
+ */
+typedef struct stmt_list {
+    db_batch_item *it;
+    db_param (*p)[10];
+    db_rows **rows;
+    char *want;   /* per statement: rows wanted */
+    char **texts; /* built texts bound by the statements */
+    size_t n, cap, ntexts, captexts;
+    app_err oom;
+} stmt_list;
 
-static app_err active_hooks(db_conn *c, int64_t workspace_id, hooks_memo *memo, size_t *nmemo,
-                            const db_rows **out)
+/* Room for one more statement: its parameters to fill (NULL when out of memory). */
+static db_param *stmt_push(stmt_list *l, const char *sql, int nparams, int want_rows)
 {
-    for (size_t i = 0; i < *nmemo; i++)
-        if (memo[i].workspace_id == workspace_id) {
-            *out = memo[i].r;
-            return APP_OK;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        db_batch_item *it = realloc(l->it, cap * sizeof *it);
+        if (it != NULL)
+            l->it = it;
+        db_param(*p)[10] = it != NULL ? realloc(l->p, cap * sizeof *p) : NULL;
+        if (p != NULL)
+            l->p = p;
+        db_rows **rows = p != NULL ? realloc(l->rows, cap * sizeof *rows) : NULL;
+        if (rows != NULL)
+            l->rows = rows;
+        char *want = rows != NULL ? realloc(l->want, cap) : NULL;
+        if (want == NULL) {
+            l->oom = APP_ENOMEM;
+            return NULL;
         }
-    db_rows *r = NULL;
-    db_param p[1] = {DB_I(workspace_id)};
-    app_err e = db_exec(c, "SELECT id, events FROM webhooks WHERE workspace_id = ? AND active = 1",
-                        p, 1, &r, NULL);
-    if (e != APP_OK)
-        return e;
-    memo[*nmemo] = (hooks_memo){workspace_id, r};
-    (*nmemo)++;
-    *out = r;
-    return APP_OK;
+        l->want = want;
+        l->cap = cap;
+    }
+    size_t k = l->n++;
+    l->it[k] = (db_batch_item){.sql = sql, .n = nparams};
+    l->rows[k] = NULL;
+    l->want[k] = (char)want_rows;
+    return l->p[k];
 }
 
-/* One event's rows, on c inside the caller's transaction (memo: room for one more). */
-static app_err write_one(db_conn *c, const store_event_in *in, int64_t now_ms, int64_t *event_id,
-                         hooks_memo *memo, size_t *nmemo)
+/* Keep a text bound by a statement until the list is freed (NULL: out of memory). */
+static const char *stmt_text(stmt_list *l, char *s)
 {
-    int64_t eid = 0;
-    app_err e = insert_event(c, in->workspace_id, 0, in->kind, in->data, now_ms, &eid);
-    for (size_t i = 0; e == APP_OK && in->title != NULL && i < in->nto; i++) {
-        const store_event_recipient *to = &in->to[i];
-        db_rows *r = NULL;
-        int64_t nid = 0;
-        if (to->in_app) { /* else email only */
-            db_param p[8] = {DB_I(to->user_id),
-                             DB_I(in->workspace_id),
-                             DB_T(in->kind),
-                             DB_T(in->title),
-                             DB_T(in->body ? in->body : ""),
-                             DB_T(in->link),
-                             DB_T(in->data),
-                             DB_I(now_ms)};
-            e = db_exec(
-                c,
-                "INSERT INTO notifications (user_id, workspace_id, event, title, body, link, "
-                "data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                p, 8, &r, NULL);
-            nid = e == APP_OK ? db_rows_int(r, 0, 0, 0) : 0;
-            db_rows_free(r);
-            if (e == APP_OK) {
-                char *text = notification_text(nid, in, now_ms);
-                e = text != NULL ? insert_event(c, in->workspace_id, to->user_id, "notification",
-                                                text, now_ms, NULL)
-                                 : APP_ENOMEM;
-                free(text);
-            }
+    if (s == NULL) {
+        l->oom = APP_ENOMEM;
+        return NULL;
+    }
+    if (l->ntexts == l->captexts) {
+        size_t cap = l->captexts ? l->captexts * 2 : 16;
+        char **t = realloc(l->texts, cap * sizeof *t);
+        if (t == NULL) {
+            free(s);
+            l->oom = APP_ENOMEM;
+            return NULL;
         }
-        if (e == APP_OK && to->email && to->email_to != NULL && to->email_to[0]) {
-            db_param q[9] = {
-                DB_I(to->user_id),    DB_I(in->workspace_id),  nid > 0 ? DB_I(nid) : DB_N,
-                DB_T(to->email_to),   DB_T(to->email_subject), DB_T(to->email_text),
-                DB_T(to->email_html), DB_I(to->digest),        DB_I(now_ms)};
-            e = db_exec(c,
-                        "INSERT INTO email_outbox (user_id, workspace_id, notification_id, "
-                        "to_addr, subject, text_body, html_body, digest, created_at, "
-                        "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (db_param[]){q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[8]},
-                        10, NULL, NULL);
+        l->texts = t;
+        l->captexts = cap;
+    }
+    l->texts[l->ntexts++] = s;
+    return s;
+}
+
+static app_err stmt_run(db_conn *c, stmt_list *l)
+{
+    if (l->oom != APP_OK)
+        return l->oom;
+    for (size_t k = 0; k < l->n; k++) {
+        l->it[k].params = l->p[k];
+        l->it[k].rows = l->want[k] ? &l->rows[k] : NULL;
+    }
+    return db_exec_batch(c, l->it, (int)l->n);
+}
+
+static void stmt_free(stmt_list *l)
+{
+    for (size_t k = 0; k < l->n; k++)
+        db_rows_free(l->rows[k]);
+    for (size_t k = 0; k < l->ntexts; k++)
+        free(l->texts[k]);
+    free(l->it);
+    free(l->p);
+    free(l->rows);
+    free(l->want);
+    free(l->texts);
+    memset(l, 0, sizeof *l);
+}
+
+#define INSERT_EVENT_SQL                                                                           \
+    "INSERT INTO events (workspace_id, user_id, kind, data, created_at) VALUES (?, ?, ?, ?, ?) "   \
+    "RETURNING id"
+
+/* 1 when a webhook's list of kinds ("a,b" or "*") takes kind. */
+static int hook_takes(const char *kinds, const char *kind)
+{
+    char list[1100], want[80];
+    snprintf(list, sizeof list, ",%s,", kinds != NULL ? kinds : "");
+    snprintf(want, sizeof want, ",%s,", kind);
+    return strstr(list, ",*,") != NULL || strstr(list, want) != NULL;
+}
+
+/*
+ * The events in two batches of statements (PostgreSQL sends each at once):
+ * first the workspace events, the notifications and the webhooks of their
+ * workspaces; then what needs their ids: the notifications' stream events,
+ * the emails and the webhook deliveries.
+ */
+static app_err write_events(db_conn *c, const store_event_in *in, size_t n, int64_t now_ms,
+                            int64_t *event_ids)
+{
+    stmt_list one = {0}, two = {0};
+    size_t *ev_at = calloc(n, sizeof *ev_at);       /* statement of each event's row */
+    size_t *hooks_at = calloc(n, sizeof *hooks_at); /* statement of its workspace's webhooks */
+    size_t nto = 0;
+    for (size_t i = 0; i < n; i++)
+        nto += in[i].title != NULL ? in[i].nto : 0;
+    size_t *note_at = calloc(nto ? nto : 1, sizeof *note_at); /* of each notification */
+    app_err e = ev_at != NULL && hooks_at != NULL && note_at != NULL ? APP_OK : APP_ENOMEM;
+    size_t r = 0;
+    for (size_t i = 0; e == APP_OK && i < n; i++) {
+        ev_at[i] = one.n;
+        db_param *p = stmt_push(&one, INSERT_EVENT_SQL, 5, 1);
+        if (p == NULL)
+            break;
+        p[0] = DB_I(in[i].workspace_id), p[1] = DB_N, p[2] = DB_T(in[i].kind);
+        p[3] = DB_T(in[i].data), p[4] = DB_I(now_ms);
+        if (in[i].title == NULL)
+            continue;
+        for (size_t k = 0; k < in[i].nto; k++, r++) {
+            const store_event_recipient *to = &in[i].to[k];
+            note_at[r] = (size_t)-1;
+            if (!to->in_app)
+                continue; /* email only */
+            note_at[r] = one.n;
+            p = stmt_push(&one,
+                          "INSERT INTO notifications (user_id, workspace_id, event, title, body, "
+                          "link, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                          8, 1);
+            if (p == NULL)
+                break;
+            p[0] = DB_I(to->user_id), p[1] = DB_I(in[i].workspace_id), p[2] = DB_T(in[i].kind);
+            p[3] = DB_T(in[i].title), p[4] = DB_T(in[i].body ? in[i].body : "");
+            p[5] = DB_T(in[i].link), p[6] = DB_T(in[i].data), p[7] = DB_I(now_ms);
+        }
+        /* the workspace's active webhooks, read once */
+        hooks_at[i] = (size_t)-1;
+        for (size_t j = 0; j < i && hooks_at[i] == (size_t)-1; j++)
+            if (in[j].title != NULL && in[j].workspace_id == in[i].workspace_id)
+                hooks_at[i] = hooks_at[j];
+        if (hooks_at[i] == (size_t)-1) {
+            hooks_at[i] = one.n;
+            p = stmt_push(&one,
+                          "SELECT id, events FROM webhooks WHERE workspace_id = ? AND active = 1",
+                          1, 1);
+            if (p != NULL)
+                p[0] = DB_I(in[i].workspace_id);
         }
     }
-    if (e == APP_OK && in->title != NULL) {
-        /* webhooks that take this kind ("*" = every kind) */
-        const db_rows *r = NULL;
-        e = active_hooks(c, in->workspace_id, memo, nmemo, &r);
-        json_t *payload = NULL;
-        char *ptext = NULL;
-        for (int i = 0; e == APP_OK && i < db_rows_count(r); i++) {
-            char list[1100];
-            snprintf(list, sizeof list, ",%s,", db_rows_text(r, i, 1));
-            char want[80];
-            snprintf(want, sizeof want, ",%s,", in->kind);
-            if (strstr(list, ",*,") == NULL && strstr(list, want) == NULL)
-                continue;
-            if (ptext == NULL) {
-                json_t *data = json_loads(in->data, 0, NULL);
-                payload =
-                    json_pack("{s:I, s:s, s:I, s:I, s:s, s:s?, s:s?, s:o}", "id", (json_int_t)eid,
-                              "type", in->kind, "created_ms", (json_int_t)now_ms, "workspace_id",
-                              (json_int_t)in->workspace_id, "title", in->title, "body", in->body,
-                              "link", in->link, "data", data != NULL ? data : json_object());
-                ptext = json_dumps(payload, JSON_COMPACT);
-                json_decref(payload);
-                if (ptext == NULL) {
-                    e = APP_ENOMEM;
-                    break;
+    if (e == APP_OK)
+        e = stmt_run(c, &one);
+    r = 0;
+    for (size_t i = 0; e == APP_OK && i < n; i++) {
+        int64_t eid = db_rows_int(one.rows[ev_at[i]], 0, 0, 0);
+        if (event_ids != NULL)
+            event_ids[i] = eid;
+        if (in[i].title == NULL)
+            continue;
+        for (size_t k = 0; k < in[i].nto; k++, r++) {
+            const store_event_recipient *to = &in[i].to[k];
+            int64_t nid = note_at[r] != (size_t)-1 ? db_rows_int(one.rows[note_at[r]], 0, 0, 0) : 0;
+            if (nid > 0) {
+                const char *text = stmt_text(&two, notification_text(nid, &in[i], now_ms));
+                db_param *p = stmt_push(&two, INSERT_EVENT_SQL, 5, 0);
+                if (p != NULL) {
+                    p[0] = DB_I(in[i].workspace_id), p[1] = DB_I(to->user_id);
+                    p[2] = DB_T("notification"), p[3] = DB_T(text), p[4] = DB_I(now_ms);
                 }
             }
-            db_param q[6] = {DB_I(db_rows_int(r, i, 0, 0)),
-                             DB_I(eid),
-                             DB_T(in->kind),
-                             DB_T(ptext),
-                             DB_I(now_ms),
-                             DB_I(now_ms)};
-            e = db_exec(c,
-                        "INSERT INTO webhook_deliveries (webhook_id, event_id, event, payload, "
-                        "state, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-                        q, 6, NULL, NULL);
+            if (to->email && to->email_to != NULL && to->email_to[0]) {
+                db_param *p = stmt_push(&two,
+                                        "INSERT INTO email_outbox (user_id, workspace_id, "
+                                        "notification_id, to_addr, subject, text_body, html_body, "
+                                        "digest, created_at, next_attempt_at) VALUES (?, ?, ?, ?, "
+                                        "?, ?, ?, ?, ?, ?)",
+                                        10, 0);
+                if (p != NULL) {
+                    p[0] = DB_I(to->user_id), p[1] = DB_I(in[i].workspace_id);
+                    p[2] = nid > 0 ? DB_I(nid) : DB_N, p[3] = DB_T(to->email_to);
+                    p[4] = DB_T(to->email_subject), p[5] = DB_T(to->email_text);
+                    p[6] = DB_T(to->email_html), p[7] = DB_I(to->digest), p[8] = DB_I(now_ms);
+                    p[9] = DB_I(now_ms);
+                }
+            }
         }
-        free(ptext);
+        /* webhooks that take this kind ("*" = every kind) */
+        const db_rows *hooks = one.rows[hooks_at[i]];
+        const char *payload = NULL;
+        for (int h = 0; h < db_rows_count(hooks); h++) {
+            if (!hook_takes(db_rows_text(hooks, h, 1), in[i].kind))
+                continue;
+            if (payload == NULL) {
+                json_t *data = json_loads(in[i].data, 0, NULL);
+                json_t *o = json_pack(
+                    "{s:I, s:s, s:I, s:I, s:s, s:s?, s:s?, s:o}", "id", (json_int_t)eid, "type",
+                    in[i].kind, "created_ms", (json_int_t)now_ms, "workspace_id",
+                    (json_int_t)in[i].workspace_id, "title", in[i].title, "body", in[i].body,
+                    "link", in[i].link, "data", data != NULL ? data : json_object());
+                payload = stmt_text(&two, json_dumps(o, JSON_COMPACT));
+                json_decref(o);
+            }
+            db_param *p = stmt_push(&two,
+                                    "INSERT INTO webhook_deliveries (webhook_id, event_id, event, "
+                                    "payload, state, next_attempt_at, created_at) VALUES (?, ?, "
+                                    "?, ?, 'pending', ?, ?)",
+                                    6, 0);
+            if (p != NULL) {
+                p[0] = DB_I(db_rows_int(hooks, h, 0, 0)), p[1] = DB_I(eid);
+                p[2] = DB_T(in[i].kind), p[3] = DB_T(payload), p[4] = DB_I(now_ms);
+                p[5] = DB_I(now_ms);
+            }
+        }
     }
-    if (e == APP_OK && event_id != NULL)
-        *event_id = eid;
+    if (e == APP_OK && two.n > 0)
+        e = stmt_run(c, &two);
+    else if (e == APP_OK)
+        e = two.oom;
+    stmt_free(&one);
+    stmt_free(&two);
+    free(ev_at);
+    free(hooks_at);
+    free(note_at);
     return e;
 }
 
@@ -205,17 +307,12 @@ app_err store_event_write_many(db *d, const store_event_in *in, size_t n, int64_
     db_conn *c = db_acquire(d, 5000);
     if (c == NULL)
         return APP_EBUSY;
-    hooks_memo *memo = calloc(n, sizeof *memo);
-    size_t nmemo = 0;
-    app_err e = memo != NULL ? db_begin(c, DB_WRITE) : APP_ENOMEM;
-    for (size_t i = 0; e == APP_OK && i < n; i++)
-        e = write_one(c, &in[i], now_ms, event_ids != NULL ? &event_ids[i] : NULL, memo, &nmemo);
+    app_err e = db_begin(c, DB_WRITE);
+    if (e == APP_OK)
+        e = write_events(c, in, n, now_ms, event_ids);
     if (e == APP_OK)
         e = db_commit(c);
     db_release(c);
-    for (size_t i = 0; i < nmemo; i++)
-        db_rows_free(memo[i].r);
-    free(memo);
     return e;
 }
 

@@ -264,224 +264,250 @@ app_err store_job_attempt_start(db *d, int64_t target_id, const char *owner, int
     return e;
 }
 
-/* A JW_REQUEST_START write (jobs.h) on c, inside the caller's transaction. */
-static app_err request_start_on(db_conn *c, int64_t attempt_id, int64_t target_id,
-                                const char *owner, const char *method, const char *url,
-                                int create_step, int pending, const char *progress, int64_t now_ms,
-                                int64_t *request_id)
-{
-    db_rows *r = NULL;
-    app_err e = APP_OK;
-    {
-        /* the adapter's progress before every request, so that whatever happens next a later
-           attempt knows what was done (see jobs.h on pending) */
-        db_param q[4] = {DB_T(progress), DB_I(pending), DB_I(target_id), DB_T(owner)};
-        int64_t n = 0;
-        e = db_exec(c,
-                    "UPDATE post_targets SET progress = ?, pending_create = ? WHERE id = ? AND "
-                    "lease_owner = ?",
-                    q, 4, NULL, &n);
-        if (e == APP_OK && n == 0)
-            e = APP_ECONFLICT; /* the lease is gone: do not send */
-    }
-    db_param p[5] = {DB_I(attempt_id), DB_I(now_ms), DB_T(method), DB_T(url), DB_I(create_step)};
-    if (e == APP_OK)
-        e = db_exec(c,
-                    "INSERT INTO publish_requests (attempt_id, started_at, method, url, "
-                    "create_step) VALUES (?, ?, ?, ?, ?) RETURNING id",
-                    p, 5, &r, NULL);
-    if (e == APP_OK)
-        *request_id = db_rows_int(r, 0, 0, 0);
-    db_rows_free(r);
-    return e;
-}
-
-static app_err request_end_on(db_conn *c, int64_t request_id, int status, const char *error,
-                              int64_t now_ms)
-{
-    db_param p[4] = {DB_I(now_ms), status > 0 ? DB_I(status) : DB_N, DB_T(error), DB_I(request_id)};
-    return db_exec(c,
-                   "UPDATE publish_requests SET ended_at = ?, status = ?, error = ? WHERE id = ?",
-                   p, 4, NULL, NULL);
-}
+/* Record a request's answer. */
+#define REQUEST_END_SQL                                                                            \
+    "UPDATE publish_requests SET ended_at = ?, status = ?, error = ? WHERE id = ?"
 
 app_err store_job_request_end(db *d, int64_t request_id, int status, const char *error,
                               int64_t now_ms)
 {
-    db_conn *c = db_acquire(d, 5000);
-    if (c == NULL)
-        return APP_EBUSY;
-    app_err e = request_end_on(c, request_id, status, error, now_ms);
-    db_release(c);
-    return e;
+    db_param p[4] = {DB_I(now_ms), status > 0 ? DB_I(status) : DB_N, DB_T(error), DB_I(request_id)};
+    return db_query(d, REQUEST_END_SQL, p, 4, NULL, NULL);
 }
 
-/* The post's state from its targets (on c, inside the caller's transaction). */
+/*
+ * A post's state from its targets (param: the post's id): on its way while
+ * any target is; still only scheduled when nothing has started; then
+ * published, partially published or failed; a draft when none is left.
+ */
+#define TARGETS_STATE_SQL                                                                          \
+    "SELECT CASE WHEN SUM(CASE WHEN t.state IN ('publishing', 'processing', 'retry_wait', "        \
+    "'unknown') THEN 1 ELSE 0 END) > 0 OR (SUM(CASE WHEN t.state = 'scheduled' THEN 1 ELSE 0 "     \
+    "END) > 0 AND SUM(CASE WHEN t.state IN ('published', 'failed') THEN 1 ELSE 0 END) > 0) "       \
+    "THEN 'publishing' WHEN SUM(CASE WHEN t.state = 'scheduled' THEN 1 ELSE 0 END) > 0 THEN "      \
+    "'scheduled' WHEN SUM(CASE WHEN t.state = 'published' THEN 1 ELSE 0 END) > 0 AND SUM(CASE "    \
+    "WHEN t.state = 'failed' THEN 1 ELSE 0 END) = 0 THEN 'published' WHEN SUM(CASE WHEN "          \
+    "t.state = 'published' THEN 1 ELSE 0 END) > 0 THEN 'partially_published' WHEN SUM(CASE "       \
+    "WHEN t.state = 'failed' THEN 1 ELSE 0 END) > 0 THEN 'failed' ELSE 'draft' END FROM "          \
+    "post_targets t WHERE t.post_id = ?"
+
+/* Set it (params: post id, now, post id) on a post that is scheduled or on its way (or was
+   published or failed), RETURNING the new state. */
+#define SUMMARISE_SQL                                                                              \
+    "UPDATE posts SET state = (" TARGETS_STATE_SQL "), updated_at = ?, version = version + 1 "     \
+    "WHERE id = ? AND state IN ('scheduled', 'publishing', 'published', 'partially_published', "   \
+    "'failed') RETURNING state"
+
+/* The post's state from its targets (on c, inside the caller's transaction): set, or only
+   told when the post is in none of the states it is set in. */
 static app_err summarise_post(db_conn *c, int64_t post_id, int64_t now_ms, char *out, size_t outlen)
 {
     db_rows *r = NULL;
-    db_param p[1] = {DB_I(post_id)};
-    app_err e = db_exec(c,
-                        "SELECT SUM(CASE WHEN state IN ('publishing', 'processing', 'retry_wait', "
-                        "'unknown') THEN 1 ELSE 0 END), SUM(CASE WHEN state = 'scheduled' THEN 1 "
-                        "ELSE 0 END), SUM(CASE WHEN state = 'published' THEN 1 ELSE 0 END), "
-                        "SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) FROM post_targets "
-                        "WHERE post_id = ?",
-                        p, 1, &r, NULL);
-    if (e != APP_OK)
-        return e;
-    int64_t busy = db_rows_int(r, 0, 0, 0), waiting = db_rows_int(r, 0, 1, 0),
-            done = db_rows_int(r, 0, 2, 0), failed = db_rows_int(r, 0, 3, 0);
+    db_param p[3] = {DB_I(post_id), DB_I(now_ms), DB_I(post_id)};
+    app_err e = db_exec(c, SUMMARISE_SQL, p, 3, &r, NULL);
+    if (e == APP_OK && db_rows_count(r) == 0) {
+        db_rows_free(r);
+        r = NULL;
+        e = db_exec(c, TARGETS_STATE_SQL, p, 1, &r, NULL);
+    }
+    snprintf(out, outlen, "%s", e == APP_OK && db_rows_count(r) > 0 ? db_rows_text(r, 0, 0) : "");
     db_rows_free(r);
-    /* on its way while any target is; still only scheduled when nothing has started */
-    const char *state = busy > 0 || (waiting > 0 && done + failed > 0) ? "publishing"
-                        : waiting > 0                                  ? "scheduled"
-                        : done > 0 && failed == 0                      ? "published"
-                        : done > 0                                     ? "partially_published"
-                        : failed > 0                                   ? "failed"
-                                                                       : "draft";
-    snprintf(out, outlen, "%s", state);
-    db_param q[3] = {DB_T(state), DB_I(now_ms), DB_I(post_id)};
-    return db_exec(c,
-                   "UPDATE posts SET state = ?, updated_at = ?, version = version + 1 WHERE id = "
-                   "? AND state IN ('scheduled', 'publishing', 'published', "
-                   "'partially_published', 'failed')",
-                   q, 3, NULL, NULL);
+    return e;
 }
 
-/* A JW_FINISH write (jobs.h) on c, inside the caller's transaction. */
-static app_err finish_on(db_conn *c, int64_t target_id, int64_t attempt_id, const char *owner,
-                         const store_job_end *end, int64_t now_ms, int *recovered, char *post_state,
-                         size_t post_state_len)
+/*
+ * The statements of one write, each holding only while owner holds the
+ * target (so that no statement needs another's answer: a batch of them goes
+ * to PostgreSQL at once).
+ */
+typedef struct write_stmts {
+    db_batch_item it[3];
+    int n;
+    db_param p[3][12];
+    db_rows *rows[3];
+    int64_t changes[3];
+} write_stmts;
+
+static db_batch_item *stmt_add(write_stmts *s, const char *sql, int nparams, int want_rows)
+{
+    int k = s->n++;
+    s->it[k] = (db_batch_item){
+        sql, s->p[k], nparams, want_rows ? &s->rows[k] : NULL, &s->changes[k], APP_OK};
+    return &s->it[k];
+}
+
+static void write_build(const char *owner, const store_job_write *w, write_stmts *s)
 {
     static const char *const outcome_names[] = {"", "published", "retry", "failed"};
-    *recovered = 0;
-    db_rows *r = NULL;
-    app_err e = APP_OK;
-    /* each update holds only while owner holds the target, and says which post it is of */
-    switch (end->outcome) {
-    case JOB_PUBLISHED: {
-        db_param p[7] = {DB_T(end->remote_id), DB_T(end->remote_url), DB_T(end->warning),
-                         DB_I(now_ms),         DB_I(now_ms),          DB_I(target_id),
-                         DB_T(owner)};
-        e = db_exec(c,
-                    "UPDATE post_targets SET state = 'published', remote_id = ?, remote_url = ?, "
-                    "warning = ?, recovered = CASE WHEN failures > 0 THEN 1 ELSE 0 END, "
-                    "published_at = ?, updated_at = ?, error_code = NULL, error_message = NULL, "
-                    "lease_owner = NULL, lease_until = 0, pending_create = 0, progress = NULL "
-                    "WHERE id = ? AND lease_owner = ? RETURNING post_id, recovered",
-                    p, 7, &r, NULL);
-        break;
-    }
-    case JOB_RETRY: {
-        db_param p[10] = {DB_I(end->retry_at),   DB_I(end->count_failure),
-                          DB_T(end->error_code), DB_T(end->error_message),
-                          DB_I(now_ms),          DB_I(end->progress != NULL),
-                          DB_T(end->progress),   DB_I(end->pending),
-                          DB_I(target_id),       DB_T(owner)};
-        e = db_exec(c,
-                    "UPDATE post_targets SET state = 'retry_wait', due_at = ?, failures = "
-                    "failures + ?, error_code = ?, error_message = ?, updated_at = ?, progress = "
-                    "CASE WHEN ? = 1 THEN ? ELSE progress END, pending_create = ?, lease_owner = "
-                    "NULL, lease_until = 0 WHERE id = ? AND lease_owner = ? RETURNING post_id, 0",
-                    p, 10, &r, NULL);
-        break;
-    }
-    case JOB_FAILED: {
-        db_param p[8] = {DB_T(end->error_code), DB_T(end->error_message),
-                         DB_I(now_ms),          DB_I(end->progress != NULL),
-                         DB_T(end->progress),   DB_I(end->pending),
-                         DB_I(target_id),       DB_T(owner)};
-        e = db_exec(c,
-                    "UPDATE post_targets SET state = 'failed', failures = failures + 1, "
-                    "error_code = ?, error_message = ?, updated_at = ?, progress = CASE WHEN ? = "
-                    "1 THEN ? ELSE progress END, pending_create = ?, lease_owner = NULL, "
-                    "lease_until = 0 WHERE id = ? AND lease_owner = ? RETURNING post_id, 0",
-                    p, 8, &r, NULL);
-        break;
-    }
-    default:
-        return APP_EINVAL;
-    }
-    if (e == APP_OK && db_rows_count(r) == 0)
-        e = APP_ECONFLICT; /* someone else holds it now: nothing was written */
-    int64_t post_id = e == APP_OK ? db_rows_int(r, 0, 0, 0) : 0;
-    if (e == APP_OK)
-        *recovered = db_rows_int(r, 0, 1, 0) != 0;
-    db_rows_free(r);
-    if (e == APP_OK && attempt_id > 0) {
-        db_param p[6] = {
-            DB_I(now_ms),          DB_T(outcome_names[end->outcome]), DB_T(end->error_kind),
-            DB_T(end->error_code), DB_T(end->error_message),          DB_I(attempt_id)};
-        e = db_exec(c,
-                    "UPDATE publish_attempts SET ended_at = ?, outcome = ?, error_kind = ?, "
-                    "error_code = ?, error_message = ? WHERE id = ?",
-                    p, 6, NULL, NULL);
-    }
-    if (e == APP_OK)
-        e = summarise_post(c, post_id, now_ms, post_state, post_state_len);
-    return e;
-}
-
-/* One write of a batch on c.  APP_ECONFLICT (the lease is gone) leaves nothing written. */
-static app_err write_on(db_conn *c, const char *owner, store_job_write *w)
-{
+    memset(s, 0, sizeof *s);
+    db_param held[2] = {DB_I(w->target_id), DB_T(owner)};
     switch (w->kind) {
-    case JW_REQUEST_START:
-        return request_start_on(c, w->attempt_id, w->target_id, owner, w->method, w->url,
-                                w->create_step, w->pending, w->progress, w->now_ms,
-                                &w->new_request_id);
-    case JW_REQUEST_END:
-        return request_end_on(c, w->request_id, w->status, w->error, w->now_ms);
-    case JW_FINISH:
-        return finish_on(c, w->target_id, w->attempt_id, owner, w->end, w->now_ms, &w->recovered,
-                         w->post_state, sizeof w->post_state);
+    case JW_REQUEST_START: {
+        /* the adapter's progress before every request, so that whatever happens next a later
+           attempt knows what was done (see jobs.h on pending); the request's record says
+           whether the lease still holds (no row: do not send) */
+        db_param *p = s->p[s->n];
+        p[0] = DB_T(w->progress), p[1] = DB_I(w->pending), p[2] = held[0], p[3] = held[1];
+        stmt_add(s,
+                 "UPDATE post_targets SET progress = ?, pending_create = ? WHERE id = ? AND "
+                 "lease_owner = ?",
+                 4, 0);
+        p = s->p[s->n];
+        p[0] = DB_I(w->attempt_id), p[1] = DB_I(w->now_ms), p[2] = DB_T(w->method);
+        p[3] = DB_T(w->url), p[4] = DB_I(w->create_step), p[5] = held[0], p[6] = held[1];
+        stmt_add(s,
+                 "INSERT INTO publish_requests (attempt_id, started_at, method, url, create_step) "
+                 "SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), "
+                 "CAST(? AS INTEGER) WHERE EXISTS (SELECT 1 FROM post_targets WHERE id = ? AND "
+                 "lease_owner = ?) RETURNING id",
+                 7, 1);
+        break;
     }
-    return APP_EINVAL;
+    case JW_REQUEST_END: {
+        db_param *p = s->p[s->n];
+        p[0] = DB_I(w->now_ms), p[1] = w->status > 0 ? DB_I(w->status) : DB_N;
+        p[2] = DB_T(w->error), p[3] = DB_I(w->request_id);
+        stmt_add(s, REQUEST_END_SQL, 4, 0);
+        break;
+    }
+    case JW_FINISH: {
+        const store_job_end *end = w->end;
+        db_param *p = s->p[s->n];
+        if (w->attempt_id > 0) { /* before the target lets its lease go */
+            p[0] = DB_I(w->now_ms), p[1] = DB_T(outcome_names[end->outcome]);
+            p[2] = DB_T(end->error_kind), p[3] = DB_T(end->error_code);
+            p[4] = DB_T(end->error_message), p[5] = DB_I(w->attempt_id), p[6] = held[0];
+            p[7] = held[1];
+            stmt_add(s,
+                     "UPDATE publish_attempts SET ended_at = ?, outcome = ?, error_kind = ?, "
+                     "error_code = ?, error_message = ? WHERE id = ? AND EXISTS (SELECT 1 FROM "
+                     "post_targets WHERE id = ? AND lease_owner = ?)",
+                     8, 0);
+            p = s->p[s->n];
+        }
+        if (end->outcome == JOB_PUBLISHED) {
+            p[0] = DB_T(end->remote_id), p[1] = DB_T(end->remote_url), p[2] = DB_T(end->warning);
+            p[3] = DB_I(w->now_ms), p[4] = DB_I(w->now_ms), p[5] = held[0], p[6] = held[1];
+            stmt_add(s,
+                     "UPDATE post_targets SET state = 'published', remote_id = ?, remote_url = ?, "
+                     "warning = ?, recovered = CASE WHEN failures > 0 THEN 1 ELSE 0 END, "
+                     "published_at = ?, updated_at = ?, error_code = NULL, error_message = NULL, "
+                     "lease_owner = NULL, lease_until = 0, pending_create = 0, progress = NULL "
+                     "WHERE id = ? AND lease_owner = ? RETURNING post_id, recovered",
+                     7, 1);
+        } else if (end->outcome == JOB_RETRY) {
+            p[0] = DB_I(end->retry_at), p[1] = DB_I(end->count_failure);
+            p[2] = DB_T(end->error_code), p[3] = DB_T(end->error_message), p[4] = DB_I(w->now_ms);
+            p[5] = DB_I(end->progress != NULL), p[6] = DB_T(end->progress);
+            p[7] = DB_I(end->pending), p[8] = held[0], p[9] = held[1];
+            stmt_add(s,
+                     "UPDATE post_targets SET state = 'retry_wait', due_at = ?, failures = "
+                     "failures + ?, error_code = ?, error_message = ?, updated_at = ?, progress = "
+                     "CASE WHEN ? = 1 THEN ? ELSE progress END, pending_create = ?, lease_owner = "
+                     "NULL, lease_until = 0 WHERE id = ? AND lease_owner = ? RETURNING post_id, 0",
+                     10, 1);
+        } else {
+            p[0] = DB_T(end->error_code), p[1] = DB_T(end->error_message), p[2] = DB_I(w->now_ms);
+            p[3] = DB_I(end->progress != NULL), p[4] = DB_T(end->progress);
+            p[5] = DB_I(end->pending), p[6] = held[0], p[7] = held[1];
+            stmt_add(s,
+                     "UPDATE post_targets SET state = 'failed', failures = failures + 1, "
+                     "error_code = ?, error_message = ?, updated_at = ?, progress = CASE WHEN ? = "
+                     "1 THEN ? ELSE progress END, pending_create = ?, lease_owner = NULL, "
+                     "lease_until = 0 WHERE id = ? AND lease_owner = ? RETURNING post_id, 0",
+                     8, 1);
+        }
+        /* the post's state (also when the lease was gone: a summary is only ever right) */
+        p = s->p[s->n];
+        p[0] = DB_I(w->post_id), p[1] = DB_I(w->now_ms), p[2] = DB_I(w->post_id);
+        stmt_add(s, SUMMARISE_SQL, 3, 1);
+        break;
+    }
+    }
 }
 
-/* One write in a transaction of its own. */
-static app_err write_alone(db *d, const char *owner, store_job_write *w)
+/* What a write's statements came to, into w. */
+static void write_take(store_job_write *w, write_stmts *s)
 {
-    db_conn *c = db_acquire(d, 5000);
-    if (c == NULL)
-        return APP_EBUSY;
-    app_err e = db_begin(c, DB_WRITE);
-    if (e == APP_OK)
-        e = write_on(c, owner, w);
-    if (e == APP_OK)
-        e = db_commit(c);
-    db_release(c);
-    return e;
+    w->result = APP_OK;
+    for (int k = 0; k < s->n && w->result == APP_OK; k++)
+        w->result = s->it[k].result;
+    if (w->result == APP_OK) {
+        if (w->kind == JW_REQUEST_START) {
+            if (db_rows_count(s->rows[1]) == 0)
+                w->result = APP_ECONFLICT; /* the lease is gone: nothing was written */
+            else
+                w->new_request_id = db_rows_int(s->rows[1], 0, 0, 0);
+        } else if (w->kind == JW_FINISH) {
+            const db_rows *t = s->rows[s->n - 2], *post = s->rows[s->n - 1];
+            if (db_rows_count(t) == 0)
+                w->result = APP_ECONFLICT; /* someone else holds it now */
+            else
+                w->recovered = db_rows_int(t, 0, 1, 0) != 0;
+            snprintf(w->post_state, sizeof w->post_state, "%s",
+                     db_rows_count(post) > 0 ? db_rows_text(post, 0, 0) : "");
+        }
+    }
+    for (int k = 0; k < s->n; k++)
+        db_rows_free(s->rows[k]);
 }
 
-app_err store_jobs_write(db *d, const char *owner, store_job_write *w, size_t n)
+/* n writes in one transaction.  APP_OK, or the error that failed it (then nothing is written). */
+static app_err write_txn(db *d, const char *owner, store_job_write *w, size_t n)
 {
-    if (n == 0)
-        return APP_OK;
+    write_stmts *s = calloc(n, sizeof *s);
+    size_t total = 0;
+    for (size_t i = 0; s != NULL && i < n; i++) {
+        write_build(owner, &w[i], &s[i]);
+        total += (size_t)s[i].n;
+    }
+    db_batch_item *items = s != NULL ? calloc(total ? total : 1, sizeof *items) : NULL;
+    if (items == NULL) {
+        free(s);
+        return APP_ENOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int j = 0; j < s[i].n; j++)
+            items[k++] = s[i].it[j];
     db_conn *c = db_acquire(d, 5000);
     app_err e = c != NULL ? db_begin(c, DB_WRITE) : APP_EBUSY;
-    for (size_t i = 0; e == APP_OK && i < n; i++) {
-        w[i].result = write_on(c, owner, &w[i]);
-        /* a lost lease is this write's answer, not the batch's: nothing of it was written.
-           A statement that failed (a constraint, say) is the batch's: PostgreSQL has
-           aborted the transaction. */
-        if (w[i].result != APP_OK && (w[i].result != APP_ECONFLICT || db_errmsg(c)[0] != '\0'))
-            e = w[i].result;
-    }
+    if (e == APP_OK)
+        e = db_exec_batch(c, items, (int)total);
     if (e == APP_OK)
         e = db_commit(c);
     else if (c != NULL)
         db_rollback(c);
     db_release(c);
-    if (e == APP_OK)
-        return APP_OK;
-    /* the batch failed as a whole: each write alone, so that one bad write costs only itself */
+    /* the answers back into each write's statements, then into the write */
+    k = 0;
     for (size_t i = 0; i < n; i++) {
+        for (int j = 0; j < s[i].n; j++) {
+            s[i].it[j].result = items[k].result;
+            k++;
+        }
+        if (e == APP_OK)
+            write_take(&w[i], &s[i]);
+        else
+            for (int j = 0; j < s[i].n; j++)
+                db_rows_free(s[i].rows[j]);
+    }
+    free(items);
+    free(s);
+    return e;
+}
+
+app_err store_jobs_write(db *d, const char *owner, store_job_write *w, size_t n)
+{
+    app_err e = n > 0 ? write_txn(d, owner, w, n) : APP_OK;
+    /* the batch failed as a whole: each write alone, so that one bad write costs only itself */
+    for (size_t i = 0; e != APP_OK && i < n; i++) {
         w[i].new_request_id = 0;
         w[i].recovered = 0;
         w[i].post_state[0] = '\0';
-        w[i].result = write_alone(d, owner, &w[i]);
+        app_err one = n > 1 ? write_txn(d, owner, &w[i], 1) : e;
+        if (one != APP_OK)
+            w[i].result = one;
     }
     return APP_OK;
 }

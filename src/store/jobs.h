@@ -113,7 +113,9 @@ typedef struct store_job_end {
  * it (else APP_ECONFLICT: someone else has it now), then the post's state
  * from all its targets: publishing while any is on its way, else published,
  * failed, or partially_published.  recovered is 1 when a target that had
- * failed is now published; post_state the post's new state.
+ * failed is now published; post_state the post's new state ("" when the post
+ * was in none of the states publishing sets: scheduled, publishing, published,
+ * partially_published, failed).
  */
 typedef enum store_job_write_kind {
     JW_REQUEST_START = 1,
@@ -134,6 +136,7 @@ typedef struct store_job_write {
     const char *error;
     /* JW_FINISH */
     const store_job_end *end;
+    int64_t post_id; /* the target's post (its state is summarised) */
     /* what came of it */
     app_err result;         /* APP_OK, APP_ECONFLICT (see above) or the store's error */
     int64_t new_request_id; /* JW_REQUEST_START */

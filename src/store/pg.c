@@ -179,23 +179,9 @@ static void copy_error(PGconn *h, const PGresult *res, char *err, size_t errlen)
     snprintf(err, errlen, "%.*s", (int)ml, m);
 }
 
-static app_err pg_exec(void *hv, const char *sql, const db_param *params, int n, db_rows **rows,
-                       int64_t *changes, char *err, size_t errlen)
+/* Parameters as text for libpq (numbers written into numbuf). */
+static void bind_text(const db_param *params, int n, char (*numbuf)[24], const char **values)
 {
-    pg_conn *conn = hv;
-    PGconn *h = conn->h;
-    app_err e = APP_OK;
-    PGresult *res = NULL;
-    db_rows *out = NULL;
-    const char **vals = NULL;
-    size_t *lens = NULL;
-    char numbuf[PG_MAX_PARAMS][24];
-    const char *values[PG_MAX_PARAMS];
-
-    if (n > PG_MAX_PARAMS) {
-        snprintf(err, errlen, "too many parameters (%d)", n);
-        return APP_EDB;
-    }
     for (int i = 0; i < n; i++) {
         if (params[i].type == DB_INT) {
             snprintf(numbuf[i], sizeof numbuf[i], "%" PRId64, params[i].i);
@@ -206,54 +192,39 @@ static app_err pg_exec(void *hv, const char *sql, const db_param *params, int n,
             values[i] = NULL;
         }
     }
-    uintptr_t id = 0;
-    int tries = 0;
-again:
-    if (n == 0 && is_txn_control(sql)) {
-        res = PQexec(h, sql);
-    } else {
-        char name[32];
-        id = (uintptr_t)stmt_cache_get(conn->stmts, sql);
-        if (id == 0) {
-            char *text = number_placeholders(sql);
-            if (text == NULL)
-                return APP_ENOMEM;
-            id = ++conn->next;
-            stmt_name(id, name, sizeof name);
-            res = PQprepare(h, name, text, 0, NULL);
-            free(text);
-            if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-                copy_error(h, res, err, errlen);
-                e = res != NULL ? map_state(PQresultErrorField(res, PG_DIAG_SQLSTATE)) : APP_EDB;
-                goto out;
-            }
-            PQclear(res);
-            if (stmt_cache_put(conn->stmts, sql, (void *)id) != 0)
-                deallocate(conn, (void *)id);
-        }
-        stmt_name(id, name, sizeof name);
-        res = PQexecPrepared(h, name, n, values, NULL, NULL, 0);
+}
+
+/* The kept statement for sql, prepared now if it is not: *id.  APP_OK or the error. */
+static app_err prepared(pg_conn *conn, const char *sql, uintptr_t *id, char *err, size_t errlen)
+{
+    *id = (uintptr_t)stmt_cache_get(conn->stmts, sql);
+    if (*id != 0)
+        return APP_OK;
+    char *text = number_placeholders(sql);
+    if (text == NULL)
+        return APP_ENOMEM;
+    char name[32];
+    uintptr_t nid = ++conn->next;
+    stmt_name(nid, name, sizeof name);
+    PGresult *res = PQprepare(conn->h, name, text, 0, NULL);
+    free(text);
+    app_err e = APP_OK;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        copy_error(conn->h, res, err, errlen);
+        e = res != NULL ? map_state(PQresultErrorField(res, PG_DIAG_SQLSTATE)) : APP_EDB;
     }
-    ExecStatusType st = PQresultStatus(res);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        copy_error(h, res, err, errlen);
-        const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-        /* the server lost the statement, or a schema change made its plan stale: make it
-           anew next time */
-        if (id != 0 && state != NULL &&
-            (strcmp(state, "26000") == 0 || strcmp(state, "0A000") == 0)) {
-            stmt_cache_forget(conn->stmts, sql);
-            /* outside a transaction nothing was lost: once more, prepared anew */
-            if (tries++ == 0 && PQtransactionStatus(h) == PQTRANS_IDLE) {
-                PQclear(res);
-                res = NULL;
-                id = 0;
-                goto again;
-            }
-        }
-        e = res != NULL ? map_state(state) : APP_EDB;
-        goto out;
-    }
+    PQclear(res);
+    if (e != APP_OK)
+        return e;
+    if (stmt_cache_put(conn->stmts, sql, (void *)nid) != 0)
+        deallocate(conn, (void *)nid); /* used once more below all the same: it is prepared */
+    *id = nid;
+    return APP_OK;
+}
+
+/* What a successful result says: changes and rows. */
+static app_err take_result(PGresult *res, db_rows **rows, int64_t *changes)
+{
     if (changes != NULL) {
         /* PQcmdTuples also counts the rows a SELECT returned: only writes report. */
         const char *cs = PQcmdStatus(res);
@@ -263,33 +234,163 @@ again:
                            strncmp(cs, "DELETE ", 7) == 0 || strncmp(cs, "MERGE ", 6) == 0);
         *changes = (write && ct != NULL && *ct) ? strtoll(ct, NULL, 10) : 0;
     }
-    if (rows != NULL) {
-        int cols = PQnfields(res);
-        int nrows = PQntuples(res);
-        out = db_rows_new(cols);
-        vals = calloc((size_t)(cols > 0 ? cols : 1), sizeof *vals);
-        lens = calloc((size_t)(cols > 0 ? cols : 1), sizeof *lens);
-        if (out == NULL || vals == NULL || lens == NULL) {
-            e = APP_ENOMEM;
-            goto out;
+    if (rows == NULL)
+        return APP_OK;
+    int cols = PQnfields(res);
+    int nrows = PQntuples(res);
+    db_rows *out = db_rows_new(cols);
+    const char **vals = calloc((size_t)(cols > 0 ? cols : 1), sizeof *vals);
+    size_t *lens = calloc((size_t)(cols > 0 ? cols : 1), sizeof *lens);
+    app_err e = out != NULL && vals != NULL && lens != NULL ? APP_OK : APP_ENOMEM;
+    for (int r = 0; e == APP_OK && r < nrows; r++) {
+        for (int c = 0; c < cols; c++) {
+            vals[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+            lens[c] = (size_t)PQgetlength(res, r, c);
         }
-        for (int r = 0; r < nrows; r++) {
-            for (int c = 0; c < cols; c++) {
-                vals[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
-                lens[c] = (size_t)PQgetlength(res, r, c);
-            }
-            if ((e = db_rows_append(out, vals, lens)) != APP_OK)
-                goto out;
-        }
-        *rows = out;
-        out = NULL;
+        e = db_rows_append(out, vals, lens);
     }
-out:
-    PQclear(res);
-    db_rows_free(out);
     free(vals);
     free(lens);
-    return e;
+    if (e != APP_OK) {
+        db_rows_free(out);
+        return e;
+    }
+    *rows = out;
+    return APP_OK;
+}
+
+/* A failed result's error; a statement the server lost, or whose plan went stale, is forgotten
+   so that it is prepared anew next time. */
+static app_err fail_result(pg_conn *conn, PGresult *res, const char *sql, uintptr_t id, char *err,
+                           size_t errlen, int *stale)
+{
+    copy_error(conn->h, res, err, errlen);
+    const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    *stale =
+        id != 0 && state != NULL && (strcmp(state, "26000") == 0 || strcmp(state, "0A000") == 0);
+    if (*stale)
+        stmt_cache_forget(conn->stmts, sql);
+    return res != NULL ? map_state(state) : APP_EDB;
+}
+
+static app_err pg_exec(void *hv, const char *sql, const db_param *params, int n, db_rows **rows,
+                       int64_t *changes, char *err, size_t errlen)
+{
+    pg_conn *conn = hv;
+    PGconn *h = conn->h;
+    char numbuf[PG_MAX_PARAMS][24];
+    const char *values[PG_MAX_PARAMS];
+    if (n > PG_MAX_PARAMS) {
+        snprintf(err, errlen, "too many parameters (%d)", n);
+        return APP_EDB;
+    }
+    bind_text(params, n, numbuf, values);
+    for (int tries = 0;; tries++) {
+        PGresult *res;
+        uintptr_t id = 0;
+        if (n == 0 && is_txn_control(sql)) {
+            res = PQexec(h, sql);
+        } else {
+            app_err e = prepared(conn, sql, &id, err, errlen);
+            if (e != APP_OK)
+                return e;
+            char name[32];
+            stmt_name(id, name, sizeof name);
+            res = PQexecPrepared(h, name, n, values, NULL, NULL, 0);
+        }
+        ExecStatusType st = PQresultStatus(res);
+        app_err e;
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+            e = take_result(res, rows, changes);
+            PQclear(res);
+            return e;
+        }
+        int stale = 0;
+        e = fail_result(conn, res, sql, id, err, errlen, &stale);
+        PQclear(res);
+        /* outside a transaction nothing was lost: once more, prepared anew */
+        if (!stale || tries > 0 || PQtransactionStatus(h) != PQTRANS_IDLE)
+            return e;
+    }
+}
+
+/* Statements sent before their answers are read (libpq pipeline mode). */
+#define PIPE_CHUNK 64
+
+static app_err pg_batch(void *hv, db_batch_item *items, int n, char *err, size_t errlen)
+{
+    pg_conn *conn = hv;
+    PGconn *h = conn->h;
+    char(*numbuf)[24] = malloc(PG_MAX_PARAMS * sizeof *numbuf);
+    const char **values = malloc(PG_MAX_PARAMS * sizeof *values);
+    uintptr_t *ids = calloc((size_t)(n > 0 ? n : 1), sizeof *ids);
+    app_err first = numbuf != NULL && values != NULL && ids != NULL ? APP_OK : APP_ENOMEM;
+    /* every statement prepared first (once per connection), outside the pipeline */
+    for (int i = 0; first == APP_OK && i < n; i++) {
+        if (items[i].n > PG_MAX_PARAMS) {
+            snprintf(err, errlen, "too many parameters (%d)", items[i].n);
+            first = items[i].result = APP_EDB;
+        } else if ((first = prepared(conn, items[i].sql, &ids[i], err, errlen)) != APP_OK) {
+            items[i].result = first;
+        }
+    }
+    for (int start = 0; first == APP_OK && start < n; start += PIPE_CHUNK) {
+        int end = start + PIPE_CHUNK < n ? start + PIPE_CHUNK : n;
+        if (PQenterPipelineMode(h) != 1) {
+            copy_error(h, NULL, err, errlen);
+            first = APP_EDB;
+            break;
+        }
+        int sent = start;
+        for (; sent < end; sent++) {
+            char name[32];
+            stmt_name(ids[sent], name, sizeof name);
+            bind_text(items[sent].params, items[sent].n, numbuf, values);
+            if (PQsendQueryPrepared(h, name, items[sent].n, values, NULL, NULL, 0) != 1)
+                break;
+        }
+        int synced = PQpipelineSync(h) == 1;
+        /* each statement's answer, then a NULL; a statement after a failed one is "aborted" */
+        for (int i = start; i < sent; i++) {
+            PGresult *res = PQgetResult(h);
+            ExecStatusType st = PQresultStatus(res);
+            if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+                items[i].result = take_result(res, items[i].rows, items[i].changes);
+            } else if (st == PGRES_PIPELINE_ABORTED || res == NULL) {
+                items[i].result = APP_EDB;
+            } else {
+                int stale = 0;
+                items[i].result = fail_result(conn, res, items[i].sql, ids[i], err, errlen, &stale);
+            }
+            if (items[i].result != APP_OK && first == APP_OK)
+                first = items[i].result;
+            PQclear(res);
+            if (res != NULL)
+                while ((res = PQgetResult(h)) != NULL)
+                    PQclear(res);
+        }
+        if (sent < end && first == APP_OK) {
+            copy_error(h, NULL, err, errlen);
+            first = APP_EDB;
+        }
+        /* the sync point, then out of pipeline mode (a lost connection is made again by the
+           next db_acquire) */
+        for (int guard = 0; synced && guard < 4; guard++) {
+            PGresult *res = PQgetResult(h);
+            ExecStatusType st = PQresultStatus(res);
+            PQclear(res);
+            if (st == PGRES_PIPELINE_SYNC)
+                break;
+        }
+        if (PQexitPipelineMode(h) != 1 && first == APP_OK) {
+            copy_error(h, NULL, err, errlen);
+            first = APP_EDB;
+        }
+    }
+    free(numbuf);
+    free(values);
+    free(ids);
+    return first;
 }
 
 static app_err pg_script(void *hv, const char *sql, char *err, size_t errlen)
@@ -436,6 +537,7 @@ const db_ops db_pg_ops = {
     .check = pg_check,
     .exec = pg_exec,
     .script = pg_script,
+    .batch = pg_batch,
     .begin_read = "BEGIN",
     .begin_write = "BEGIN",
     .listen = pg_listen,

@@ -808,6 +808,78 @@ static void test_statement_after_schema_change(void **state)
     db_release(c);
 }
 
+/* Statements in a batch run in order (each sees the effects of those before it), give their
+   rows and changes, and stop at the first error (PostgreSQL sends them all at once). */
+static void test_batch(void **state)
+{
+    fixture *f = fx(state);
+    make_items(f->d);
+    db_conn *c = db_acquire(f->d, WAIT_MS);
+    assert_non_null(c);
+    db_param a[2] = {DB_I(1), DB_T("one")}, b[2] = {DB_I(2), DB_T("two")}, one = DB_I(1);
+    db_rows *r1 = NULL, *r2 = NULL;
+    int64_t ch1 = -1, ch2 = -1;
+    db_batch_item items[] = {
+        {"INSERT INTO items (id, name) VALUES (?, ?)", a, 2, NULL, &ch1, APP_OK},
+        {"INSERT INTO items (id, name) VALUES (?, ?) RETURNING id", b, 2, &r1, NULL, APP_OK},
+        {"UPDATE items SET n = 5 WHERE id >= ?", &one, 1, NULL, &ch2, APP_OK},
+        {"SELECT id, name, n FROM items ORDER BY id", NULL, 0, &r2, NULL, APP_OK},
+    };
+    assert_int_equal(db_begin(c, DB_WRITE), APP_OK);
+    assert_int_equal(db_exec_batch(c, items, 4), APP_OK);
+    assert_int_equal(db_commit(c), APP_OK);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(items[i].result, APP_OK);
+    assert_int_equal(ch1, 1);
+    assert_int_equal(ch2, 2);
+    assert_int_equal(db_rows_int(r1, 0, 0, -1), 2);
+    assert_int_equal(db_rows_count(r2), 2);
+    assert_string_equal(db_rows_text(r2, 1, 1), "two");
+    assert_int_equal(db_rows_int(r2, 1, 2, -1), 5);
+    db_rows_free(r1);
+    db_rows_free(r2);
+
+    /* a failing statement: the ones after it are not run, and the transaction rolls back */
+    db_param c3[2] = {DB_I(3), DB_T("three")}, dup[2] = {DB_I(1), DB_T("again")},
+             c4[2] = {DB_I(4), DB_T("four")};
+    db_batch_item bad[] = {
+        {"INSERT INTO items (id, name) VALUES (?, ?)", c3, 2, NULL, NULL, APP_OK},
+        {"INSERT INTO items (id, name) VALUES (?, ?)", dup, 2, NULL, NULL, APP_OK},
+        {"INSERT INTO items (id, name) VALUES (?, ?)", c4, 2, NULL, NULL, APP_OK},
+    };
+    assert_int_equal(db_begin(c, DB_WRITE), APP_OK);
+    assert_int_equal(db_exec_batch(c, bad, 3), APP_ECONFLICT);
+    assert_int_equal(bad[0].result, APP_OK);
+    assert_int_equal(bad[1].result, APP_ECONFLICT);
+    assert_int_equal(bad[2].result, APP_EDB);
+    db_rollback(c);
+    db_release(c);
+    assert_int_equal(count_id(f->d, 3), 0);
+    assert_int_equal(count_id(f->d, 4), 0);
+    /* the connection works on afterwards */
+    assert_int_equal(count_id(f->d, 1), 1);
+    /* more statements than one round of the pipeline */
+    c = db_acquire(f->d, WAIT_MS);
+    enum { MANY = 150 };
+    db_batch_item many[MANY];
+    db_param mp[MANY][2];
+    for (int i = 0; i < MANY; i++) {
+        mp[i][0] = DB_I(100 + i);
+        mp[i][1] = DB_I(i);
+        many[i] = (db_batch_item){
+            "INSERT INTO items (id, n) VALUES (?, ?)", mp[i], 2, NULL, NULL, APP_OK};
+    }
+    assert_int_equal(db_exec_batch(c, many, MANY), APP_OK);
+    db_rows *r = NULL;
+    assert_int_equal(
+        db_exec(c, "SELECT COUNT(*), SUM(n) FROM items WHERE id >= 100", NULL, 0, &r, NULL),
+        APP_OK);
+    assert_int_equal(db_rows_int(r, 0, 0, -1), MANY);
+    assert_int_equal(db_rows_int(r, 0, 1, -1), MANY * (MANY - 1) / 2);
+    db_rows_free(r);
+    db_release(c);
+}
+
 int main(void)
 {
 #define SQ(t)                                                                                      \
@@ -822,6 +894,7 @@ int main(void)
         SQ(test_kind),
         SQ(test_roundtrip),
         SQ(test_statement_reuse),
+        SQ(test_batch),
         SQ(test_statement_after_schema_change),
         SQ(test_placeholders_in_literals),
         SQ(test_returning),
@@ -837,6 +910,7 @@ int main(void)
         PG(test_kind),
         PG(test_roundtrip),
         PG(test_statement_reuse),
+        PG(test_batch),
         PG(test_statement_after_schema_change),
         PG(test_placeholders_in_literals),
         PG(test_returning),
