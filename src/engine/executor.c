@@ -3,8 +3,7 @@
  * curl multi, adapter steps, outcomes.
  */
 #define _GNU_SOURCE
-#include "engine/engine.h"
-#include "engine/transfer.h"
+#include "engine/exec_int.h"
 #include "accounts/accounts.h"
 #include "core/clock.h"
 #include "core/text.h"
@@ -25,480 +24,8 @@
 
 #define POLL_MAX_MS    1000 /* look at the store at least this often */
 #define CLAIM_EVERY_MS 1000 /* ... for targets other processes scheduled */
-#define BACKOFF_MIN_S  30
-#define BACKOFF_MAX_S  3600
-#define LINK_TTL_S     (24 * 3600) /* public media links handed to platforms */
-
-typedef enum ej_phase {
-    EJ_READY = 1, /* step the adapter next loop */
-    EJ_HTTP,      /* a transfer is running */
-    EJ_QUEUED,    /* a request waits for a free slot (account or platform limit) */
-    EJ_WAIT,      /* the adapter asked to be called again at wake_at */
-    EJ_REFRESH,   /* the token is being refreshed */
-    EJ_RECORD     /* its request is being recorded (sent once that is committed) */
-} ej_phase;
-
-typedef struct ejob {
-    struct ejob *next, *prev; /* claim order: the oldest first */
-    store_job sj;
-    const pub_ops *ops;
-    pub_job pj;
-    json_t *options;
-    db_rows *mrows;    /* media rows (the strings pub_media points at) */
-    pub_media *lib;    /* every item, the post's first */
-    size_t nlib, nmed; /* items in lib, of which the post's own */
-    char (*links)[1024];
-    char token[PLAT_TOKEN_MAX];
-    int64_t attempt_id, request_id;
-    int reconciling; /* running ops->reconcile */
-    int refreshed;   /* the one refresh-and-retry of this attempt is used */
-    int create_step; /* the transfer running is a create step */
-    int lost_status; /* a create step's answer was lost (HTTP status, 0 = none): after the
-                        reconciliation finds nothing, the attempt fails as passing */
-    ej_phase phase;
-    int64_t wake_at;
-    int platform_slot; /* index in the platform table, -1 none */
-    transfer xf;       /* the request in flight */
-    int refresh_ok;
-    char refresh_err[512];
-} ejob;
-
-static const char *const PLATFORMS[] = {"facebook", "instagram", "linkedin", "youtube", "x"};
-#define NPLAT 5
-
-struct engine {
-    const app *a;
-    char owner[64];
-    CURLM *multi;
-    pthread_t thread, refresh_thread;
-    pthread_mutex_t mu; /* the fields below and the refresh queue */
-    pthread_cond_t refresh_cv;
-    int stopping, stop_refresh;
-    int woken;
-    ejob *jobs, *last; /* in flight, oldest first (executor thread only) */
-    size_t njobs;
-    ejob **refresh_queue, **refresh_done; /* simple stacks */
-    size_t nqueue, ndone, cap;
-    int platform_busy[NPLAT];
-    /* counters */
-    int64_t claimed, published, failed, retries, reconciled_found, reconciled_missing, refreshes,
-        requests, recovered;
-    int64_t stop_deadline;
-    int64_t claim_error_logged; /* when a failed claim was last logged */
-    struct token_memo *tokens;  /* remembered access tokens (executor thread only) */
-    size_t ntokens;
-    struct pending *pend; /* writes of this pass, made together by flush() */
-    size_t npend, cappend;
-};
-
-/*
- * A write waiting for the end of the pass: a request to record before it is
- * sent, a request's answer, or a target's outcome.  A pass's writes go to the
- * store in one transaction (store_jobs_write); only then is a recorded request
- * sent and an outcome announced.
- */
-#define TOKEN_MEMO_MS  10000 /* how long a token read is used without reading it again */
-#define TOKEN_MEMO_MAX 1024  /* accounts remembered */
-
-typedef struct token_memo {
-    int64_t account_id;
-    app_err err;
-    int64_t at;  /* when it was read */
-    char *token; /* NULL unless err is APP_OK */
-} token_memo;
-
-typedef struct pending {
-    store_job_write w;
-    ejob *j; /* JW_REQUEST_START, JW_FINISH: the job (unlinked when finishing) */
-    char *url, *progress, *error;
-    store_job_end end; /* JW_FINISH: the outcome, its strings owned here */
-    char *end_strs[8];
-} pending;
-
-static void memo_forget(engine *e, int64_t account_id);
-
-/* ---- small helpers ---- */
-
-static int platform_index(const char *p)
-{
-    for (int i = 0; i < NPLAT; i++)
-        if (strcmp(PLATFORMS[i], p) == 0)
-            return i;
-    return -1;
-}
-
-/* URL without its query (which may carry tokens) for the attempt log. */
-static void loggable_url(const char *url, char *out, size_t outlen)
-{
-    size_t n = strcspn(url, "?#");
-    if (n >= outlen)
-        n = outlen - 1;
-    memcpy(out, url, n);
-    out[n] = '\0';
-}
-
-static const char *err_kind_name(plat_err_kind k)
-{
-    switch (k) {
-    case PERR_TOKEN_EXPIRED:
-        return "token_expired";
-    case PERR_REVOKED:
-        return "revoked";
-    case PERR_DENIED:
-        return "denied";
-    case PERR_INVALID:
-        return "invalid";
-    case PERR_RATE_LIMITED:
-        return "rate_limited";
-    case PERR_TRANSIENT:
-        return "transient";
-    case PERR_PERMANENT:
-        return "permanent";
-    default:
-        return "none";
-    }
-}
-
-static void err_set(plat_error *pe, plat_err_kind kind, int status, const char *code,
-                    const char *msg)
-{
-    pe->kind = kind;
-    pe->http_status = status;
-    snprintf(pe->code, sizeof pe->code, "%s", code);
-    snprintf(pe->message, sizeof pe->message, "%s", msg);
-}
-
-static void count(engine *e, int64_t *field)
-{
-    pthread_mutex_lock(&e->mu);
-    (*field)++;
-    pthread_mutex_unlock(&e->mu);
-}
-
-static void job_free_transfer(engine *e, ejob *j)
-{
-    if (j->xf.easy != NULL)
-        curl_multi_remove_handle(e->multi, j->xf.easy);
-    transfer_clear(&j->xf);
-    if (j->platform_slot >= 0) {
-        e->platform_busy[j->platform_slot]--;
-        j->platform_slot = -1;
-    }
-}
-
-static void job_free(engine *e, ejob *j)
-{
-    job_free_transfer(e, j);
-    pub_job_free(&j->pj);
-    json_decref(j->options);
-    db_rows_free(j->mrows);
-    free(j->lib);
-    free(j->links);
-    sodium_memzero(j->token, sizeof j->token);
-    store_job_clear(&j->sj);
-    free(j);
-}
-
-static void unlink_job(engine *e, ejob *j)
-{
-    if (j->prev == NULL && e->jobs != j)
-        return; /* not in the list */
-    if (j->prev != NULL)
-        j->prev->next = j->next;
-    else
-        e->jobs = j->next;
-    if (j->next != NULL)
-        j->next->prev = j->prev;
-    else
-        e->last = j->prev;
-    j->next = j->prev = NULL;
-    pthread_mutex_lock(&e->mu);
-    e->njobs--;
-    pthread_mutex_unlock(&e->mu);
-}
-
-/* Append a claimed job: slots that free up go to the jobs that waited longest. */
-static void append_job(engine *e, ejob *j)
-{
-    j->prev = e->last;
-    j->next = NULL;
-    if (e->last != NULL)
-        e->last->next = j;
-    else
-        e->jobs = j;
-    e->last = j;
-    pthread_mutex_lock(&e->mu);
-    e->njobs++;
-    e->claimed++;
-    pthread_mutex_unlock(&e->mu);
-}
-
-/* ---- outcomes ---- */
-
-/* What an outcome announces: the live state change, and for people a notification. */
-typedef struct announcement {
-    notify_event ev[2];
-    json_t *data;
-    char title[200], body[1400], link[1200];
-} announcement;
-
-/* Fill an with how a target ended (after it was stored); how many events (1 or 2). */
-static int announce(engine *e, const ejob *j, const store_job_end *end, int recovered,
-                    const char *post_state, announcement *an)
-{
-    const app *a = e->a;
-    const char *plat = text_platform_title(j->sj.platform);
-    char ex[300];
-    text_excerpt(j->sj.text != NULL ? j->sj.text : "", 60, ex, sizeof ex);
-    const char *state = end->outcome == JOB_PUBLISHED ? "published"
-                        : end->outcome == JOB_FAILED  ? "failed"
-                                                      : "retry_wait";
-    an->data = json_pack(
-        "{s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}", "post_id",
-        (json_int_t)j->sj.post_id, "target_id", (json_int_t)j->sj.target_id, "account_id",
-        (json_int_t)j->sj.account_id, "platform", j->sj.platform, "account_name",
-        j->sj.account_name, "state", state, "post_state", post_state, "remote_url",
-        end->outcome == JOB_PUBLISHED ? end->remote_url : NULL, "error",
-        end->outcome != JOB_PUBLISHED ? end->error_message : NULL, "recovered", recovered);
-    an->ev[0] =
-        (notify_event){j->sj.workspace_id, EV_TARGET_STATE, an->data, 0, 0, NULL, NULL, NULL};
-    notify_event *ev = &an->ev[1];
-    *ev = (notify_event){j->sj.workspace_id, NULL,     an->data, j->sj.author_id, 0,
-                         an->title,          an->body, an->link};
-    if (end->outcome == JOB_PUBLISHED) {
-        ev->kind = recovered ? EV_TARGET_RECOVERED : EV_TARGET_PUBLISHED;
-        snprintf(an->title, sizeof an->title, "%s on %s",
-                 recovered ? "Published after all" : "Published", plat);
-        snprintf(an->body, sizeof an->body, "\"%s\" %s on %s (%s).", ex,
-                 recovered ? "failed before but is now live" : "is live", plat, j->sj.account_name);
-        snprintf(an->link, sizeof an->link, "%s", end->remote_url != NULL ? end->remote_url : "");
-        return 2;
-    }
-    if (end->outcome == JOB_FAILED) {
-        const char *kind = end->error_kind != NULL ? end->error_kind : "";
-        const char *todo = strcmp(kind, "token_expired") == 0 || strcmp(kind, "revoked") == 0 ||
-                                   strcmp(kind, "denied") == 0
-                               ? "Reconnect the account in Accounts, then retry the post."
-                           : strcmp(kind, "transient") == 0
-                               ? "The platform kept failing; retry the post later."
-                               : "Change the post to fit, then retry it.";
-        ev->kind = EV_TARGET_FAILED;
-        snprintf(an->title, sizeof an->title, "Could not publish on %s", plat);
-        snprintf(an->body, sizeof an->body, "\"%s\" did not go out on %s (%s): %s %s", ex, plat,
-                 j->sj.account_name, end->error_message != NULL ? end->error_message : "", todo);
-        snprintf(an->link, sizeof an->link, "%s/compose?post=%lld", a->cfg->public_url,
-                 (long long)j->sj.post_id);
-        return 2;
-    }
-    return 1;
-}
-
-/* A slot for one more write of this pass; NULL when out of memory. */
-static pending *pend_add(engine *e, store_job_write_kind kind, ejob *j)
-{
-    if (e->npend == e->cappend) {
-        size_t cap = e->cappend ? e->cappend * 2 : 64;
-        pending *np = realloc(e->pend, cap * sizeof *np);
-        if (np == NULL)
-            return NULL;
-        e->pend = np;
-        e->cappend = cap;
-    }
-    pending *p = &e->pend[e->npend++];
-    memset(p, 0, sizeof *p);
-    p->w.kind = kind;
-    p->w.now_ms = clock_now_ms();
-    p->j = j;
-    if (j != NULL) {
-        p->w.target_id = j->sj.target_id;
-        p->w.attempt_id = j->attempt_id;
-        p->w.post_id = j->sj.post_id;
-    }
-    return p;
-}
-
-static void pend_clear(pending *p)
-{
-    free(p->url);
-    free(p->progress);
-    free(p->error);
-    for (size_t i = 0; i < sizeof p->end_strs / sizeof p->end_strs[0]; i++)
-        free(p->end_strs[i]);
-}
-
-/* Record an outcome at the end of the pass; the job leaves the list now. */
-static void finish(engine *e, ejob *j, const store_job_end *end)
-{
-    unlink_job(e, j);
-    pending *p = pend_add(e, JW_FINISH, j);
-    if (p == NULL) {
-        /* no memory to wait: give the target back, any worker takes it again */
-        store_job_release(e->a->db, j->sj.target_id, e->owner);
-        job_free(e, j);
-        return;
-    }
-    p->end = *end;
-    if (p->end.outcome == JOB_RETRY && p->end.retry_at == 0)
-        p->end.retry_at = p->w.now_ms + BACKOFF_MIN_S * 1000;
-    const char **strs[] = {&p->end.remote_id,  &p->end.remote_url, &p->end.warning,
-                           &p->end.error_kind, &p->end.error_code, &p->end.error_message,
-                           &p->end.progress};
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-        if (*strs[i] != NULL) {
-            p->end_strs[i] = strdup(*strs[i]);
-            *strs[i] = p->end_strs[i] != NULL ? p->end_strs[i] : "";
-        }
-}
-
-/* After the outcome was stored (or not): count, log, free; the announcement in an. */
-static int finished(engine *e, pending *p, announcement *an)
-{
-    const app *a = e->a;
-    ejob *j = p->j;
-    const store_job_end *end = &p->end;
-    app_err err = p->w.result;
-    int nev = 0;
-    int64_t now = p->w.now_ms;
-    if (err == APP_OK)
-        nev = announce(e, j, end, p->w.recovered, p->w.post_state, an);
-    else if (err == APP_ECONFLICT)
-        log_event(&a->log, LOG_WARN, "lost the lease of a target; its new holder goes on",
-                  json_pack("{s:I}", "target_id", (json_int_t)j->sj.target_id));
-    else
-        log_event(&a->log, LOG_ERROR, "could not record a target's outcome",
-                  json_pack("{s:I, s:s}", "target_id", (json_int_t)j->sj.target_id, "error",
-                            app_err_name(err)));
-    json_t *ev = json_pack("{s:I, s:I, s:s, s:s, s:s}", "target_id", (json_int_t)j->sj.target_id,
-                           "post_id", (json_int_t)j->sj.post_id, "platform", j->sj.platform,
-                           "post_state", p->w.post_state, "outcome",
-                           end->outcome == JOB_PUBLISHED ? "published"
-                           : end->outcome == JOB_FAILED  ? "failed"
-                                                         : "retry");
-    if (end->outcome == JOB_PUBLISHED) {
-        json_object_set_new(ev, "remote_url", json_string(end->remote_url ? end->remote_url : ""));
-        json_object_set_new(ev, "lateness_ms", json_integer(now - j->sj.scheduled_at));
-        json_object_set_new(ev, "recovered", json_boolean(p->w.recovered));
-        count(e, &e->published);
-        if (p->w.recovered)
-            count(e, &e->recovered);
-    } else {
-        json_object_set_new(ev, "error", json_string(end->error_message ? end->error_message : ""));
-        count(e, end->outcome == JOB_FAILED ? &e->failed : &e->retries);
-    }
-    log_event(&a->log, end->outcome == JOB_FAILED ? LOG_WARN : LOG_INFO, "target", ev);
-    job_free(e, j);
-    return nev;
-}
-
-static const store_job_end RECORD_FAILED = {.outcome = JOB_RETRY,
-                                            .retry_at = 0, /* set by finish() */
-                                            .error_kind = "transient",
-                                            .error_code = "store",
-                                            .error_message = "the attempt could not be recorded"};
-
-static void finish_error(engine *e, ejob *j)
-{
-    const plat_error *pe = &j->pj.err;
-    int64_t now = clock_now_ms();
-    char *progress = json_dumps(j->pj.state, JSON_COMPACT); /* what was done stays known */
-    store_job_end end = {.error_kind = err_kind_name(pe->kind),
-                         .error_code = pe->code,
-                         .error_message = pe->message,
-                         .progress = progress,
-                         .pending = j->reconciling};
-    switch (pe->kind) {
-    case PERR_RATE_LIMITED:
-        /* waiting is not failing */
-        end.outcome = JOB_RETRY;
-        end.retry_at = pe->retry_at_ms > now ? pe->retry_at_ms : now + 60000;
-        break;
-    case PERR_TRANSIENT:
-        /* failed attempts count; rate-limit waits and reclaimed leases do not */
-        if (j->sj.failures + 1 >= e->a->cfg->engine_max_attempts) {
-            end.outcome = JOB_FAILED;
-            break;
-        }
-        end.outcome = JOB_RETRY;
-        end.count_failure = 1;
-        {
-            int64_t s = BACKOFF_MIN_S;
-            for (int i = 0; i < j->sj.failures && s < BACKOFF_MAX_S; i++)
-                s *= 2;
-            if (s > BACKOFF_MAX_S)
-                s = BACKOFF_MAX_S;
-            /* +-20 % so retries of many targets do not come back together */
-            int64_t jitter = (int64_t)randombytes_uniform((uint32_t)(s * 400 + 1)) - s * 200;
-            end.retry_at = now + s * 1000 + jitter;
-        }
-        break;
-    case PERR_TOKEN_EXPIRED:
-    case PERR_REVOKED:
-    case PERR_DENIED: {
-        memo_forget(e, j->sj.account_id);
-        acct_lost(e->a, j->sj.account_id, pe->message);
-        end.outcome = JOB_FAILED;
-        break;
-    }
-    default:
-        end.outcome = JOB_FAILED;
-        break;
-    }
-    finish(e, j, &end);
-    free(progress);
-}
 
 /* ---- setting a job up ---- */
-
-/* ---- access tokens, remembered a little while ---- */
-
-/* Forget an account's remembered token (it failed, or was renewed elsewhere). */
-static void memo_forget(engine *e, int64_t account_id)
-{
-    for (size_t i = 0; i < e->ntokens; i++)
-        if (e->tokens[i].account_id == account_id) {
-            if (e->tokens[i].token != NULL) {
-                sodium_memzero(e->tokens[i].token, strlen(e->tokens[i].token));
-                free(e->tokens[i].token);
-            }
-            e->tokens[i] = e->tokens[--e->ntokens];
-            return;
-        }
-}
-
-static void memo_put(engine *e, int64_t account_id, app_err err, const char *token)
-{
-    memo_forget(e, account_id);
-    if (e->ntokens == TOKEN_MEMO_MAX) { /* the oldest goes */
-        size_t old = 0;
-        for (size_t i = 1; i < e->ntokens; i++)
-            if (e->tokens[i].at < e->tokens[old].at)
-                old = i;
-        memo_forget(e, e->tokens[old].account_id);
-    }
-    char *copy = token != NULL ? strdup(token) : NULL;
-    if (token != NULL && copy == NULL)
-        return;
-    e->tokens[e->ntokens++] = (token_memo){account_id, err, clock_now_ms(), copy};
-}
-
-/*
- * An account's access token: the one read in the last TOKEN_MEMO_MS, or
- * read now (many targets of one account read it once).  A token renewed
- * meanwhile by another process is caught by the refresh-and-retry.
- */
-static app_err memo_token(engine *e, int64_t account_id, char *out, size_t outlen)
-{
-    int64_t now = clock_now_ms();
-    for (size_t i = 0; i < e->ntokens; i++)
-        if (e->tokens[i].account_id == account_id && now - e->tokens[i].at < TOKEN_MEMO_MS) {
-            snprintf(out, outlen, "%s", e->tokens[i].token != NULL ? e->tokens[i].token : "");
-            return e->tokens[i].err;
-        }
-    char status[24] = "";
-    app_err err = acct_access_token(e->a, account_id, out, outlen, status, sizeof status);
-    memo_put(e, account_id, err, err == APP_OK ? out : NULL);
-    return err;
-}
 
 /* Load media, token and adapter for a claimed target.  0, or -1 after finishing it. */
 static int job_prepare(engine *e, ejob *j)
@@ -520,18 +47,18 @@ static int job_prepare(engine *e, ejob *j)
     store_job_end fail = {.outcome = JOB_FAILED, .error_kind = "permanent"};
     if (err != APP_OK) {
         store_job_release(a->db, j->sj.target_id, e->owner);
-        unlink_job(e, j);
-        job_free(e, j);
+        ej_unlink(e, j);
+        ej_free(e, j);
         return -1;
     }
     if (j->ops == NULL) {
         fail.error_code = "no_adapter";
         fail.error_message = "this platform cannot be published to yet";
-        finish(e, j, &fail);
+        ej_finish(e, j, &fail);
         return -1;
     }
     /* the token */
-    err = memo_token(e, j->sj.account_id, j->token, sizeof j->token);
+    err = ej_memo_token(e, j->sj.account_id, j->token, sizeof j->token);
     if (err != APP_OK) {
         fail.error_kind = "revoked";
         fail.error_code = "account";
@@ -540,7 +67,7 @@ static int job_prepare(engine *e, ejob *j)
                              : "the account's access could not be read; reconnect it";
         if (err != APP_EPERM)
             acct_lost(a, j->sj.account_id, "its stored access could not be read");
-        finish(e, j, &fail);
+        ej_finish(e, j, &fail);
         return -1;
     }
     /* media: the post's, then X thread parts' */
@@ -564,7 +91,7 @@ static int job_prepare(engine *e, ejob *j)
                                .error_kind = "transient",
                                .error_code = "store",
                                .error_message = "the media could not be read"};
-        finish(e, j, &retry);
+        ej_finish(e, j, &retry);
         return -1;
     }
     size_t n = (size_t)db_rows_count(j->mrows);
@@ -572,8 +99,8 @@ static int job_prepare(engine *e, ejob *j)
     j->links = calloc(n ? n : 1, sizeof *j->links);
     if (j->lib == NULL || j->links == NULL) {
         store_job_release(a->db, j->sj.target_id, e->owner);
-        unlink_job(e, j);
-        job_free(e, j);
+        ej_unlink(e, j);
+        ej_free(e, j);
         return -1;
     }
     int64_t exp = now / 1000 + LINK_TTL_S;
@@ -636,13 +163,13 @@ static int start_transfer(engine *e, ejob *j)
     }
     char why[200];
     if (transfer_setup(&j->xf, q, e->a->media, m, key, j, why, sizeof why) != 0) {
-        err_set(&j->pj.err, PERR_TRANSIENT, 0, "local", why);
+        ej_err_set(&j->pj.err, PERR_TRANSIENT, 0, "local", why);
         return -1;
     }
     if (curl_multi_add_handle(e->multi, j->xf.easy) != CURLM_OK)
         return -1;
     j->phase = EJ_HTTP;
-    count(e, &e->requests);
+    ej_count(e, &e->requests);
     return 0;
 }
 
@@ -669,32 +196,32 @@ static void dispatch(engine *e, ejob *j)
                            j->reconciling);
         free(progress);
         store_job_release(e->a->db, j->sj.target_id, e->owner);
-        unlink_job(e, j);
-        job_free(e, j);
+        ej_unlink(e, j);
+        ej_free(e, j);
         return;
     }
-    int pi = platform_index(j->sj.platform);
+    int pi = ej_platform_index(j->sj.platform);
     if ((pi >= 0 && e->platform_busy[pi] >= cfg->engine_per_platform) ||
         account_busy(e, j->sj.account_id) >= cfg->engine_per_account) {
         j->phase = EJ_QUEUED;
         return;
     }
     /* recorded with the pass's other writes (the adapter's progress and `pending` with
-       it), and sent once that is committed: see recorded() */
+       it), and sent once that is committed: see ej_recorded() */
     char url[PLAT_URL_MAX];
-    loggable_url(j->pj.req.r.url, url, sizeof url);
+    ej_loggable_url(j->pj.req.r.url, url, sizeof url);
     j->create_step = j->pj.req.create_step;
-    pending *p = pend_add(e, JW_REQUEST_START, j);
+    pending *p = ej_pend_add(e, JW_REQUEST_START, j);
     if (p != NULL) {
         p->url = strdup(url);
         p->progress = json_dumps(j->pj.state, JSON_COMPACT);
     }
     if (p == NULL || p->url == NULL || p->progress == NULL) {
         if (p != NULL) {
-            pend_clear(p);
+            ej_pend_clear(p);
             e->npend--;
         }
-        finish(e, j, &RECORD_FAILED);
+        ej_finish(e, j, &EJ_RECORD_FAILED);
         return;
     }
     p->w.method = j->pj.req.r.method;
@@ -710,89 +237,32 @@ static void dispatch(engine *e, ejob *j)
 }
 
 /* A request's record was committed (or not): send it. */
-static void recorded(engine *e, pending *p)
+void ej_recorded(engine *e, pending *p)
 {
     ejob *j = p->j;
     if (p->w.result == APP_ECONFLICT) {
         /* the lease went to another worker: leave the target to it */
-        unlink_job(e, j);
-        job_free(e, j);
+        ej_unlink(e, j);
+        ej_free(e, j);
         return;
     }
     if (p->w.result != APP_OK) {
-        job_free_transfer(e, j); /* the platform slot */
-        finish(e, j, &RECORD_FAILED);
+        ej_free_transfer(e, j); /* the platform slot */
+        ej_finish(e, j, &EJ_RECORD_FAILED);
         return;
     }
     j->request_id = p->w.new_request_id;
     if (start_transfer(e, j) != 0) {
-        pending *q = pend_add(e, JW_REQUEST_END, NULL);
+        pending *q = ej_pend_add(e, JW_REQUEST_END, NULL);
         if (q != NULL) {
             q->w.request_id = j->request_id;
             q->error = strdup("the request could not be started");
             q->w.error = q->error;
         }
-        job_free_transfer(e, j);
+        ej_free_transfer(e, j);
         if (j->pj.err.kind == PERR_NONE)
-            err_set(&j->pj.err, PERR_TRANSIENT, 0, "local", "the request could not be started");
-        finish_error(e, j);
-    }
-}
-
-/*
- * Make the pass's writes in one transaction, then act on them: send the
- * recorded requests, announce the outcomes (one transaction of events, one
- * wake-up of streams and senders).  What that queues (a request that could
- * not start ends its attempt) goes in another round.
- */
-static void flush(engine *e)
-{
-    for (int round = 0; e->npend > 0 && round < 8; round++) {
-        pending *batch = e->pend;
-        size_t n = e->npend;
-        e->pend = NULL;
-        e->npend = e->cappend = 0;
-        store_job_write *w = malloc(n * sizeof *w);
-        for (size_t i = 0; i < n; i++)
-            if (batch[i].w.kind == JW_FINISH)
-                batch[i].w.end = &batch[i].end;
-        if (w != NULL) {
-            for (size_t i = 0; i < n; i++)
-                w[i] = batch[i].w;
-            store_jobs_write(e->a->db, e->owner, w, n);
-            for (size_t i = 0; i < n; i++)
-                batch[i].w = w[i];
-        } else {
-            for (size_t i = 0; i < n; i++)
-                store_jobs_write(e->a->db, e->owner, &batch[i].w, 1);
-        }
-        free(w);
-        announcement *an = calloc(n, sizeof *an);
-        notify_event *evs = calloc(2 * n, sizeof *evs);
-        size_t nev = 0;
-        for (size_t i = 0; i < n; i++) {
-            pending *p = &batch[i];
-            if (p->w.kind == JW_REQUEST_START) {
-                recorded(e, p);
-            } else if (p->w.kind == JW_FINISH) {
-                announcement none = {0};
-                announcement *x = an != NULL ? &an[i] : &none;
-                int k = finished(e, p, x);
-                for (int m = 0; evs != NULL && an != NULL && m < k; m++)
-                    evs[nev++] = x->ev[m];
-                if (x == &none)
-                    json_decref(none.data);
-            }
-        }
-        if (nev > 0)
-            notify_emit_many(e->a, evs, nev, NULL);
-        for (size_t i = 0; an != NULL && i < n; i++)
-            json_decref(an[i].data);
-        for (size_t i = 0; i < n; i++)
-            pend_clear(&batch[i]);
-        free(an);
-        free(evs);
-        free(batch);
+            ej_err_set(&j->pj.err, PERR_TRANSIENT, 0, "local", "the request could not be started");
+        ej_finish_error(e, j);
     }
 }
 
@@ -833,16 +303,16 @@ static void step(engine *e, ejob *j, const plat_response *last)
         if (j->reconciling) {
             j->reconciling = 0; /* known now; what the adapter does next is saved with it */
             if (pj->remote_id[0]) {
-                count(e, &e->reconciled_found);
+                ej_count(e, &e->reconciled_found);
                 store_job_end end = {.outcome = JOB_PUBLISHED,
                                      .remote_id = pj->remote_id,
                                      .remote_url = pj->remote_url,
                                      .warning = pj->warning[0] ? pj->warning : NULL};
-                finish(e, j, &end);
+                ej_finish(e, j, &end);
             } else if (j->lost_status != 0) {
                 /* it did not go out: the platform failed or the connection dropped; try again
                    later like any passing failure (backoff, counted) */
-                count(e, &e->reconciled_missing);
+                ej_count(e, &e->reconciled_missing);
                 if (j->lost_status > 0)
                     snprintf(pj->err.message, sizeof pj->err.message,
                              "the platform had a problem (HTTP %d); trying again later",
@@ -855,10 +325,10 @@ static void step(engine *e, ejob *j, const plat_response *last)
                 snprintf(pj->err.code, sizeof pj->err.code, "%s",
                          j->lost_status > 0 ? "server_error" : "network");
                 j->lost_status = 0;
-                finish_error(e, j);
+                ej_finish_error(e, j);
             } else {
                 /* not there (a worker stopped before learning it): go on from the progress */
-                count(e, &e->reconciled_missing);
+                ej_count(e, &e->reconciled_missing);
                 j->phase = EJ_READY;
             }
             return;
@@ -867,7 +337,7 @@ static void step(engine *e, ejob *j, const plat_response *last)
                                  .remote_id = pj->remote_id,
                                  .remote_url = pj->remote_url,
                                  .warning = pj->warning[0] ? pj->warning : NULL};
-            finish(e, j, &end);
+            ej_finish(e, j, &end);
         }
         return;
     case PUB_FAIL:
@@ -882,7 +352,7 @@ static void step(engine *e, ejob *j, const plat_response *last)
             /* cannot tell yet whether the post went out: keep asking, never resend */
             pj->err.kind = PERR_TRANSIENT;
         }
-        finish_error(e, j);
+        ej_finish_error(e, j);
         return;
     }
 }
@@ -899,7 +369,7 @@ static void transfer_done(engine *e, ejob *j, CURLcode rc)
     char err[200] = "";
     if (rc != CURLE_OK)
         snprintf(err, sizeof err, "%s", curl_easy_strerror(rc));
-    pending *q = pend_add(e, JW_REQUEST_END, NULL);
+    pending *q = ej_pend_add(e, JW_REQUEST_END, NULL);
     if (q != NULL) {
         q->w.request_id = j->request_id;
         q->w.status = (int)status;
@@ -915,7 +385,7 @@ static void transfer_done(engine *e, ejob *j, CURLcode rc)
     curl_multi_remove_handle(e->multi, j->xf.easy);
     transfer done = j->xf;
     memset(&j->xf, 0, sizeof j->xf);
-    job_free_transfer(e, j); /* the platform slot */
+    ej_free_transfer(e, j); /* the platform slot */
     j->phase = EJ_READY;
     if (was_create && !known) {
         /* the post may or may not exist now: find out before anything else */
@@ -968,7 +438,7 @@ static int claim(engine *e)
         }
         j->sj = got[i];
         j->platform_slot = -1;
-        append_job(e, j);
+        ej_append(e, j);
         job_prepare(e, j);
     }
     free(got);
@@ -1001,17 +471,17 @@ static void drain_refreshes(engine *e)
     for (size_t i = 0; i < n; i++) {
         ejob *j = done[i];
         if (j->refresh_ok == 1) {
-            count(e, &e->refreshes);
-            memo_put(e, j->sj.account_id, APP_OK, j->token);
+            ej_count(e, &e->refreshes);
+            ej_memo_put(e, j->sj.account_id, APP_OK, j->token);
             j->phase = EJ_READY; /* the adapter resumes from its state with the new token */
         } else if (j->refresh_ok == 0) {
             /* the platform refused: acct_refresh marked the account needs_reconnect */
-            err_set(&j->pj.err, PERR_REVOKED, 401, "reconnect", j->refresh_err);
-            finish_error(e, j);
+            ej_err_set(&j->pj.err, PERR_REVOKED, 401, "reconnect", j->refresh_err);
+            ej_finish_error(e, j);
         } else {
             /* the refresh could not be done now (network, platform, busy): try later */
-            err_set(&j->pj.err, PERR_TRANSIENT, 0, "refresh", j->refresh_err);
-            finish_error(e, j);
+            ej_err_set(&j->pj.err, PERR_TRANSIENT, 0, "refresh", j->refresh_err);
+            ej_finish_error(e, j);
         }
     }
 }
@@ -1138,7 +608,7 @@ static void *engine_main(void *arg)
                 next_timer = j->wake_at;
             j = next;
         }
-        flush(e); /* what the pass recorded, then the requests it recorded go out */
+        ej_flush(e); /* what the pass recorded, then the requests it recorded go out */
         curl_multi_perform(e->multi, &running);
         now = clock_now_ms();
         int64_t until = next_timer < next_claim ? next_timer : next_claim;
@@ -1157,7 +627,7 @@ static void *engine_main(void *arg)
             timeout = 0;
         curl_multi_poll(e->multi, NULL, 0, timeout, NULL);
     }
-    flush(e);
+    ej_flush(e);
     /* give back what is not finished: due again at once, for any worker */
     while (e->jobs != NULL) {
         ejob *j = e->jobs;
@@ -1174,8 +644,8 @@ static void *engine_main(void *arg)
             }
         }
         store_job_release(a->db, j->sj.target_id, e->owner);
-        unlink_job(e, j);
-        job_free(e, j);
+        ej_unlink(e, j);
+        ej_free(e, j);
     }
     return NULL;
 }
@@ -1253,7 +723,7 @@ void engine_stop(engine *e, int timeout_s)
     pthread_join(e->refresh_thread, NULL);
     curl_multi_cleanup(e->multi);
     while (e->ntokens > 0)
-        memo_forget(e, e->tokens[0].account_id);
+        ej_memo_forget(e, e->tokens[0].account_id);
     free(e->tokens);
     free(e->pend);
     free(e->refresh_queue);
