@@ -90,7 +90,8 @@ static void pg_disconnect(void *hv)
 static int pg_check(void *hv)
 {
     pg_conn *c = hv;
-    if (PQstatus(c->h) == CONNECTION_OK)
+    /* usable unless lost, or left in pipeline mode by a batch that went wrong */
+    if (PQstatus(c->h) == CONNECTION_OK && PQpipelineStatus(c->h) == PQ_PIPELINE_OFF)
         return 0;
     PQreset(c->h);
     stmt_cache_clear(c->stmts, 0); /* a new session has none of them */
