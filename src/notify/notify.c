@@ -194,6 +194,34 @@ app_err notify_emit_many(const app *a, const notify_event *ev, size_t n, int64_t
     member_memo *memo = calloc(n, sizeof *memo);
     size_t nmemo = 0;
     app_err e = p != NULL && memo != NULL ? APP_OK : APP_ENOMEM;
+    /* who belongs to each workspace, for each kind people are told of: read at once */
+    int64_t *ws = e == APP_OK ? calloc(n, sizeof *ws) : NULL;
+    const char **kinds = e == APP_OK ? calloc(n, sizeof *kinds) : NULL;
+    store_event_member **got = e == APP_OK ? calloc(n, sizeof *got) : NULL;
+    size_t *counts = e == APP_OK ? calloc(n, sizeof *counts) : NULL;
+    if (e == APP_OK && (ws == NULL || kinds == NULL || got == NULL || counts == NULL))
+        e = APP_ENOMEM;
+    size_t nk = 0;
+    for (size_t i = 0; e == APP_OK && i < n; i++) {
+        const kind_rule *rule = ev[i].title != NULL ? rule_of(ev[i].kind) : NULL;
+        int seen = rule == NULL;
+        for (size_t k = 0; !seen && k < nk; k++)
+            seen = ws[k] == ev[i].workspace_id && strcmp(kinds[k], rule->kind) == 0;
+        if (!seen) {
+            ws[nk] = ev[i].workspace_id;
+            kinds[nk++] = rule->kind;
+        }
+    }
+    if (e == APP_OK)
+        e = store_event_members_many(a->db, ws, kinds, nk, got, counts);
+    for (size_t k = 0; e == APP_OK && k < nk; k++) {
+        memo[nmemo++] = (member_memo){ws[k], kinds[k], got[k], counts[k]};
+        got[k] = NULL;
+    }
+    free(ws);
+    free(kinds);
+    free(got);
+    free(counts);
     for (size_t i = 0; e == APP_OK && i < n; i++)
         e = prepare(a, &ev[i], memo, &nmemo, &p[i]);
     store_event_in *in = e == APP_OK ? calloc(n, sizeof *in) : NULL;

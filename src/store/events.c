@@ -6,30 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-app_err store_event_members(db *d, int64_t workspace_id, const char *kind, store_event_member **out,
-                            size_t *n)
+#define MEMBERS_SQL                                                                                \
+    "SELECT m.user_id, m.role, u.name, u.email, COALESCE(np.in_app, -1), COALESCE(np.email, "      \
+    "-1), COALESCE(dg.email, 0) FROM memberships m JOIN users u ON u.id = m.user_id LEFT JOIN "    \
+    "notification_prefs np ON np.user_id = m.user_id AND np.workspace_id = m.workspace_id AND "    \
+    "np.event = ? LEFT JOIN notification_prefs dg ON dg.user_id = m.user_id AND "                  \
+    "dg.workspace_id = ? AND dg.event = 'digest' WHERE m.workspace_id = ? ORDER BY m.user_id"
+
+/* The members in r (MEMBERS_SQL's rows) as an array. */
+static app_err members_of(const db_rows *r, store_event_member **out, size_t *n)
 {
-    db_rows *r = NULL;
-    db_param p[3] = {DB_T(kind), DB_I(workspace_id), DB_I(workspace_id)};
-    app_err e = db_query(
-        d,
-        "SELECT m.user_id, m.role, u.name, u.email, COALESCE(np.in_app, -1), "
-        "COALESCE(np.email, -1), COALESCE(dg.email, 0) FROM memberships m JOIN users u ON u.id = "
-        "m.user_id LEFT JOIN notification_prefs np ON np.user_id = m.user_id AND "
-        "np.workspace_id = m.workspace_id AND np.event = ? LEFT JOIN notification_prefs dg ON "
-        "dg.user_id = m.user_id AND dg.workspace_id = ? AND dg.event = 'digest' WHERE "
-        "m.workspace_id = ? ORDER BY m.user_id",
-        p, 3, &r, NULL);
     *out = NULL;
     *n = 0;
-    if (e != APP_OK)
-        return e;
     int rows = db_rows_count(r);
     store_event_member *m = calloc(rows > 0 ? (size_t)rows : 1, sizeof *m);
-    if (m == NULL) {
-        db_rows_free(r);
+    if (m == NULL)
         return APP_ENOMEM;
-    }
     for (int i = 0; i < rows; i++) {
         m[i].user_id = db_rows_int(r, i, 0, 0);
         role rl = ROLE_NONE;
@@ -39,15 +31,59 @@ app_err store_event_members(db *d, int64_t workspace_id, const char *kind, store
         snprintf(m[i].email, sizeof m[i].email, "%s", db_rows_text(r, i, 3));
         m[i].in_app = (int)db_rows_int(r, i, 4, -1);
         m[i].email_on = (int)db_rows_int(r, i, 5, -1);
-        m[i].digest = db_rows_int(r, i, 6, 0) != 0;
+        m[i].digest = (int)db_rows_int(r, i, 6, 0) != 0;
     }
-    db_rows_free(r);
     *out = m;
     *n = (size_t)rows;
     return APP_OK;
 }
 
-/* Insert one event row; *id its id. */
+app_err store_event_members(db *d, int64_t workspace_id, const char *kind, store_event_member **out,
+                            size_t *n)
+{
+    return store_event_members_many(d, &workspace_id, &kind, 1, out, n);
+}
+
+app_err store_event_members_many(db *d, const int64_t *workspace_ids, const char *const *kinds,
+                                 size_t n, store_event_member **out, size_t *counts)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[i] = NULL;
+        counts[i] = 0;
+    }
+    if (n == 0)
+        return APP_OK;
+    db_batch_item *it = calloc(n, sizeof *it);
+    db_param(*p)[3] = calloc(n, sizeof *p);
+    db_rows **rows = calloc(n, sizeof *rows);
+    db_conn *c = it != NULL && p != NULL && rows != NULL ? db_acquire(d, 5000) : NULL;
+    app_err e = it == NULL || p == NULL || rows == NULL ? APP_ENOMEM
+                : c == NULL                             ? APP_EBUSY
+                                                        : APP_OK;
+    for (size_t i = 0; e == APP_OK && i < n; i++) {
+        p[i][0] = DB_T(kinds[i]), p[i][1] = DB_I(workspace_ids[i]),
+        p[i][2] = DB_I(workspace_ids[i]);
+        it[i] = (db_batch_item){MEMBERS_SQL, p[i], 3, &rows[i], NULL, APP_OK};
+    }
+    if (e == APP_OK)
+        e = db_exec_batch(c, it, (int)n);
+    db_release(c);
+    for (size_t i = 0; e == APP_OK && i < n; i++)
+        e = members_of(rows[i], &out[i], &counts[i]);
+    for (size_t i = 0; rows != NULL && i < n; i++)
+        db_rows_free(rows[i]);
+    if (e != APP_OK)
+        for (size_t i = 0; i < n; i++) {
+            free(out[i]);
+            out[i] = NULL;
+            counts[i] = 0;
+        }
+    free(it);
+    free(p);
+    free(rows);
+    return e;
+}
+
 /* The notification as the streams carry it. */
 static char *notification_text(int64_t id, const store_event_in *in, int64_t now_ms)
 {

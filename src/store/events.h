@@ -25,6 +25,11 @@ typedef struct store_event_member {
 app_err store_event_members(db *d, int64_t workspace_id, const char *kind, store_event_member **out,
                             size_t *n);
 
+/* The same for n workspaces and kinds at once (one round trip on PostgreSQL): out[i] (malloc'd,
+   free each) and counts[i]. */
+app_err store_event_members_many(db *d, const int64_t *workspace_ids, const char *const *kinds,
+                                 size_t n, store_event_member **out, size_t *counts);
+
 /* One recipient of a notification. */
 typedef struct store_event_recipient {
     int64_t user_id;

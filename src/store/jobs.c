@@ -55,8 +55,10 @@ static app_err padded_list(const int64_t *ids, size_t n, char **list, db_param *
 }
 
 /* Run "head (list) tail" with the ids as a padded list after the leading parameters lead. */
-static app_err exec_with_ids(db_conn *c, const char *head, const char *tail, const db_param *lead,
-                             int nlead, const int64_t *ids, size_t n, db_rows **rows)
+/* A statement "head (list) tail" with the ids as a padded list after the leading parameters
+   lead: *item ready for db_exec_batch, its text and parameters malloc'd (free them). */
+static app_err with_ids(const char *head, const char *tail, const db_param *lead, int nlead,
+                        const int64_t *ids, size_t n, db_rows **rows, db_batch_item *item)
 {
     char *list = NULL, *sql = NULL;
     db_param *p = NULL;
@@ -67,6 +69,7 @@ static app_err exec_with_ids(db_conn *c, const char *head, const char *tail, con
     db_param *all = calloc(np + (size_t)nlead, sizeof *all);
     FILE *f = all != NULL ? open_memstream(&sql, &len) : NULL;
     if (f == NULL) {
+        free(all);
         e = APP_ENOMEM;
     } else {
         fprintf(f, "%s(%s)%s", head, list, tail);
@@ -74,10 +77,8 @@ static app_err exec_with_ids(db_conn *c, const char *head, const char *tail, con
         for (int i = 0; i < nlead; i++)
             all[i] = lead[i];
         memcpy(all + nlead, p, np * sizeof *p);
-        e = db_exec(c, sql, all, (int)np + nlead, rows, NULL);
+        *item = (db_batch_item){sql, all, (int)np + nlead, rows, NULL, APP_OK};
     }
-    free(sql);
-    free(all);
     free(list);
     free(p);
     return e;
@@ -126,37 +127,42 @@ app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease
         ids[i] = db_rows_int(r, i, 0, 0);
     db_rows_free(r);
     r = NULL;
-    db_param now = DB_I(now_ms);
-    /* attempts a dead or stopped worker left open end here */
-    if (e == APP_OK && count > 0)
-        e = exec_with_ids(c,
-                          "UPDATE publish_attempts SET ended_at = ?, outcome = 'interrupted' "
-                          "WHERE ended_at IS NULL AND target_id IN ",
-                          "", &now, 1, ids, (size_t)count, NULL);
-    if (e == APP_OK && count > 0)
-        e = exec_with_ids(c,
-                          "UPDATE posts SET state = 'publishing' WHERE state = 'scheduled' AND "
-                          "id IN (SELECT post_id FROM post_targets WHERE id IN ",
-                          ")", NULL, 0, ids, (size_t)count, NULL);
-    /* this claim's attempts: the only open ones of these targets now */
-    db_param who[2] = {DB_T(owner), DB_I(now_ms)};
-    if (e == APP_OK && count > 0)
-        e = exec_with_ids(c,
-                          "INSERT INTO publish_attempts (target_id, worker, started_at) SELECT id, "
-                          "CAST(? AS TEXT), CAST(? AS BIGINT) FROM post_targets WHERE id IN ",
-                          "", who, 2, ids, (size_t)count, NULL);
-    if (e == APP_OK && count > 0)
-        e = exec_with_ids(
-            c,
-            "SELECT t.id, t.post_id, t.workspace_id, t.account_id, t.platform, t.kind, "
-            "COALESCE(t.text, p.body), t.options, t.progress, t.pending_create, t.attempts, "
-            "t.failures, COALESCE(t.due_at, 0), COALESCE(p.scheduled_at, 0), a.kind, a.remote_id, "
-            "a.name, a.status, COALESCE(p.created_by, 0), (SELECT MAX(pa.id) FROM "
-            "publish_attempts pa WHERE pa.target_id = t.id AND pa.ended_at IS NULL), CASE WHEN "
-            "EXISTS (SELECT 1 FROM post_media pm WHERE pm.post_id = t.post_id) THEN 1 ELSE 0 END "
-            "FROM post_targets t JOIN posts p ON p.id = t.post_id JOIN social_accounts a ON a.id "
-            "= t.account_id WHERE t.id IN ",
-            " ORDER BY t.due_at, t.id", NULL, 0, ids, (size_t)count, &r);
+    /* then, sent together: attempts a dead or stopped worker left open end here; the posts are
+       publishing; this claim's attempts (the only open ones of these targets now); what
+       publishing them needs */
+    db_param now = DB_I(now_ms), who[2] = {DB_T(owner), DB_I(now_ms)};
+    db_batch_item follow[4] = {{0}};
+    int nf = 0;
+    if (e == APP_OK && count > 0) {
+        e = with_ids("UPDATE publish_attempts SET ended_at = ?, outcome = 'interrupted' WHERE "
+                     "ended_at IS NULL AND target_id IN ",
+                     "", &now, 1, ids, (size_t)count, NULL, &follow[nf++]);
+        if (e == APP_OK)
+            e = with_ids("UPDATE posts SET state = 'publishing' WHERE state = 'scheduled' AND id "
+                         "IN (SELECT post_id FROM post_targets WHERE id IN ",
+                         ")", NULL, 0, ids, (size_t)count, NULL, &follow[nf++]);
+        if (e == APP_OK)
+            e = with_ids("INSERT INTO publish_attempts (target_id, worker, started_at) SELECT id, "
+                         "CAST(? AS TEXT), CAST(? AS BIGINT) FROM post_targets WHERE id IN ",
+                         "", who, 2, ids, (size_t)count, NULL, &follow[nf++]);
+        if (e == APP_OK)
+            e = with_ids(
+                "SELECT t.id, t.post_id, t.workspace_id, t.account_id, t.platform, t.kind, "
+                "COALESCE(t.text, p.body), t.options, t.progress, t.pending_create, t.attempts, "
+                "t.failures, COALESCE(t.due_at, 0), COALESCE(p.scheduled_at, 0), a.kind, "
+                "a.remote_id, a.name, a.status, COALESCE(p.created_by, 0), (SELECT MAX(pa.id) "
+                "FROM publish_attempts pa WHERE pa.target_id = t.id AND pa.ended_at IS NULL), "
+                "CASE WHEN EXISTS (SELECT 1 FROM post_media pm WHERE pm.post_id = t.post_id) THEN "
+                "1 ELSE 0 END FROM post_targets t JOIN posts p ON p.id = t.post_id JOIN "
+                "social_accounts a ON a.id = t.account_id WHERE t.id IN ",
+                " ORDER BY t.due_at, t.id", NULL, 0, ids, (size_t)count, &r, &follow[nf++]);
+        if (e == APP_OK)
+            e = db_exec_batch(c, follow, nf);
+    }
+    for (int i = 0; i < nf; i++) {
+        free((char *)follow[i].sql);
+        free((db_param *)follow[i].params);
+    }
     free(ids);
     if (e == APP_OK)
         e = db_commit(c);
