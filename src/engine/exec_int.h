@@ -3,9 +3,11 @@
  * src/engine/): a job in flight, the worker, the writes a pass gathers.
  *
  * executor.c runs the loop (claims, adapter steps, transfers); ejob.c keeps
- * the job list, access tokens and small helpers; outcomes.c records a pass's
- * writes, ends targets and announces how they ended.  All of it runs on the
- * executor thread unless said otherwise.
+ * the job list, access tokens and small helpers; outcomes.c ends targets and
+ * runs the writer thread, which records each pass's writes and announces how
+ * targets ended.  All of it runs on the executor thread unless said otherwise:
+ * the writer reads the jobs of the writes it holds (their claims, nothing the
+ * executor changes meanwhile) and counts under the lock.
  */
 #ifndef P2S_ENGINE_EXEC_INT_H
 #define P2S_ENGINE_EXEC_INT_H
@@ -79,8 +81,14 @@ struct engine {
     int64_t claim_error_logged; /* when a failed claim was last logged */
     struct token_memo *tokens;  /* remembered access tokens (executor thread only) */
     size_t ntokens;
-    struct pending *pend; /* writes of this pass, made together by flush() */
+    struct pending *pend; /* writes of this pass, handed to the writer by ej_flush() */
     size_t npend, cappend;
+    int writes_out; /* batches handed to the writer and not back yet (executor thread) */
+    /* the writer thread (under mu): batches to write, batches written */
+    pthread_t writer;
+    pthread_cond_t write_cv;
+    struct batch *to_write, *written;
+    int stop_writer;
 };
 
 #define TOKEN_MEMO_MS  10000 /* how long a token read is used without reading it again */
@@ -99,6 +107,8 @@ typedef struct token_memo {
  * store in one transaction (store_jobs_write); only then is a recorded request
  * sent and an outcome announced.
  */
+struct batch;
+
 typedef struct pending {
     store_job_write w;
     ejob *j; /* JW_REQUEST_START, JW_FINISH: the job (unlinked when finishing) */
@@ -137,8 +147,16 @@ void ej_pend_clear(pending *p);
 void ej_finish(engine *e, ejob *j, const store_job_end *end);
 /* End an attempt by its adapter's error (j->pj.err): retry later, or fail. */
 void ej_finish_error(engine *e, ejob *j);
-/* Make the pass's writes, then send what was recorded and announce the outcomes. */
+/*
+ * Hand the pass's writes to the writer thread, which makes them in one
+ * transaction (with whatever else is waiting) and announces the outcomes;
+ * ej_take_written then sends the requests now on record and frees the ended
+ * jobs (executor thread).  The writer wakes the executor when a batch is back.
+ */
 void ej_flush(engine *e);
+void ej_take_written(engine *e);
+/* The writer thread (arg: the engine); it ends when stop_writer is set and nothing is left. */
+void *ej_writer_main(void *arg);
 /* A retry in 30 s: the store could not record the attempt. */
 extern const store_job_end EJ_RECORD_FAILED;
 

@@ -252,6 +252,17 @@ void ej_recorded(engine *e, pending *p)
         return;
     }
     j->request_id = p->w.new_request_id;
+    pthread_mutex_lock(&e->mu);
+    int stopping = e->stopping;
+    pthread_mutex_unlock(&e->mu);
+    if (stopping) {
+        /* not sent: given back, due again at once (its progress went with the record; a
+           create step on record is reconciled by whoever takes it) */
+        store_job_release(e->a->db, j->sj.target_id, e->owner);
+        ej_unlink(e, j);
+        ej_free(e, j);
+        return;
+    }
     if (start_transfer(e, j) != 0) {
         pending *q = ej_pend_add(e, JW_REQUEST_END, NULL);
         if (q != NULL) {
@@ -553,8 +564,9 @@ static void *engine_main(void *arg)
         pthread_mutex_unlock(&e->mu);
         if (stopping && (e->njobs == 0 || now >= e->stop_deadline))
             break;
-        /* One pass: take the answers that came, claim into the room they left, step and
-           dispatch, then record all of it in one transaction and send what it recorded. */
+        /* One pass: send what the writer put on record, take the answers that came, claim into
+           the room they left, step and dispatch, then hand all of it to the writer. */
+        ej_take_written(e);
         int running = 0;
         curl_multi_perform(e->multi, &running);
         CURLMsg *m;
@@ -608,7 +620,7 @@ static void *engine_main(void *arg)
                 next_timer = j->wake_at;
             j = next;
         }
-        ej_flush(e); /* what the pass recorded, then the requests it recorded go out */
+        ej_flush(e); /* to the writer; its requests go out once they are on record */
         curl_multi_perform(e->multi, &running);
         now = clock_now_ms();
         int64_t until = next_timer < next_claim ? next_timer : next_claim;
@@ -627,7 +639,12 @@ static void *engine_main(void *arg)
             timeout = 0;
         curl_multi_poll(e->multi, NULL, 0, timeout, NULL);
     }
-    ej_flush(e);
+    /* what is on its way to the store gets there (and its requests go out, or end) */
+    while (e->npend > 0 || e->writes_out > 0) {
+        ej_flush(e);
+        curl_multi_poll(e->multi, NULL, 0, 100, NULL);
+        ej_take_written(e);
+    }
     /* give back what is not finished: due again at once, for any worker */
     while (e->jobs != NULL) {
         ejob *j = e->jobs;
@@ -652,6 +669,20 @@ static void *engine_main(void *arg)
 
 /* ---- public ---- */
 
+/* Stop the refresh thread, and the writer too if it runs (after the loop handed it all). */
+static void stop_helpers(engine *e, int writer)
+{
+    pthread_mutex_lock(&e->mu);
+    e->stop_refresh = 1;
+    e->stop_writer = 1;
+    pthread_cond_signal(&e->refresh_cv);
+    pthread_cond_signal(&e->write_cv);
+    pthread_mutex_unlock(&e->mu);
+    pthread_join(e->refresh_thread, NULL);
+    if (writer)
+        pthread_join(e->writer, NULL);
+}
+
 engine *engine_start(const app *a)
 {
     engine *e = calloc(1, sizeof *e);
@@ -666,18 +697,19 @@ engine *engine_start(const app *a)
     e->multi = curl_multi_init();
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->refresh_cv, NULL);
+    pthread_cond_init(&e->write_cv, NULL);
     if (e->multi == NULL || e->refresh_queue == NULL || e->refresh_done == NULL ||
         e->tokens == NULL)
         goto fail;
     curl_multi_setopt(e->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)a->cfg->engine_per_platform);
     if (pthread_create(&e->refresh_thread, NULL, refresh_main, e) != 0)
         goto fail;
+    if (pthread_create(&e->writer, NULL, ej_writer_main, e) != 0) {
+        stop_helpers(e, 0);
+        goto fail;
+    }
     if (pthread_create(&e->thread, NULL, engine_main, e) != 0) {
-        pthread_mutex_lock(&e->mu);
-        e->stop_refresh = 1;
-        pthread_cond_signal(&e->refresh_cv);
-        pthread_mutex_unlock(&e->mu);
-        pthread_join(e->refresh_thread, NULL);
+        stop_helpers(e, 1);
         goto fail;
     }
     log_event(&a->log, LOG_INFO, "publishing worker started",
@@ -692,6 +724,7 @@ fail:
     free(e->tokens);
     pthread_mutex_destroy(&e->mu);
     pthread_cond_destroy(&e->refresh_cv);
+    pthread_cond_destroy(&e->write_cv);
     free(e);
     return NULL;
 }
@@ -716,11 +749,7 @@ void engine_stop(engine *e, int timeout_s)
     pthread_mutex_unlock(&e->mu);
     curl_multi_wakeup(e->multi);
     pthread_join(e->thread, NULL);
-    pthread_mutex_lock(&e->mu);
-    e->stop_refresh = 1;
-    pthread_cond_signal(&e->refresh_cv);
-    pthread_mutex_unlock(&e->mu);
-    pthread_join(e->refresh_thread, NULL);
+    stop_helpers(e, 1);
     curl_multi_cleanup(e->multi);
     while (e->ntokens > 0)
         ej_memo_forget(e, e->tokens[0].account_id);
@@ -730,6 +759,7 @@ void engine_stop(engine *e, int timeout_s)
     free(e->refresh_done);
     pthread_mutex_destroy(&e->mu);
     pthread_cond_destroy(&e->refresh_cv);
+    pthread_cond_destroy(&e->write_cv);
     free(e);
 }
 

@@ -130,7 +130,8 @@ void ej_finish(engine *e, ejob *j, const store_job_end *end)
         }
 }
 
-/* After the outcome was stored (or not): count, log, free; the announcement in an. */
+/* After the outcome was stored (or not): count and log; the announcement in an (writer thread;
+   the executor frees the job when the batch comes back). */
 static int finished(engine *e, pending *p, announcement *an)
 {
     const app *a = e->a;
@@ -166,7 +167,6 @@ static int finished(engine *e, pending *p, announcement *an)
         ej_count(e, end->outcome == JOB_FAILED ? &e->failed : &e->retries);
     }
     log_event(&a->log, end->outcome == JOB_FAILED ? LOG_WARN : LOG_INFO, "target", ev);
-    ej_free(e, j);
     return nev;
 }
 
@@ -227,59 +227,134 @@ void ej_finish_error(engine *e, ejob *j)
     free(progress);
 }
 
-/*
- * Make the pass's writes in one transaction, then act on them: send the
- * recorded requests, announce the outcomes (one transaction of events, one
- * wake-up of streams and senders).  What that queues (a request that could
- * not start ends its attempt) goes in another round.
- */
+/* A pass's writes on their way to the store. */
+typedef struct batch {
+    struct batch *next;
+    pending *p;
+    size_t n;
+} batch;
+
+/* Append b (a list) to the list at *head (under e->mu). */
+static void batch_append(batch **head, batch *b)
+{
+    while (*head != NULL)
+        head = &(*head)->next;
+    *head = b;
+}
+
 void ej_flush(engine *e)
 {
-    for (int round = 0; e->npend > 0 && round < 8; round++) {
-        pending *batch = e->pend;
-        size_t n = e->npend;
-        e->pend = NULL;
-        e->npend = e->cappend = 0;
-        store_job_write *w = malloc(n * sizeof *w);
-        for (size_t i = 0; i < n; i++)
-            if (batch[i].w.kind == JW_FINISH)
-                batch[i].w.end = &batch[i].end;
-        if (w != NULL) {
-            for (size_t i = 0; i < n; i++)
-                w[i] = batch[i].w;
-            store_jobs_write(e->a->db, e->owner, w, n);
-            for (size_t i = 0; i < n; i++)
-                batch[i].w = w[i];
-        } else {
-            for (size_t i = 0; i < n; i++)
-                store_jobs_write(e->a->db, e->owner, &batch[i].w, 1);
+    if (e->npend == 0)
+        return;
+    batch *b = malloc(sizeof *b);
+    if (b == NULL)
+        return; /* kept for the next pass */
+    *b = (batch){NULL, e->pend, e->npend};
+    e->pend = NULL;
+    e->npend = e->cappend = 0;
+    pthread_mutex_lock(&e->mu);
+    batch_append(&e->to_write, b);
+    pthread_cond_signal(&e->write_cv);
+    pthread_mutex_unlock(&e->mu);
+    e->writes_out++;
+}
+
+void ej_take_written(engine *e)
+{
+    pthread_mutex_lock(&e->mu);
+    batch *b = e->written;
+    e->written = NULL;
+    pthread_mutex_unlock(&e->mu);
+    while (b != NULL) {
+        batch *next = b->next;
+        for (size_t i = 0; i < b->n; i++) {
+            pending *p = &b->p[i];
+            if (p->w.kind == JW_REQUEST_START)
+                ej_recorded(e, p); /* sent now that it is on record, or ended */
+            else if (p->w.kind == JW_FINISH)
+                ej_free(e, p->j);
+            ej_pend_clear(p);
         }
-        free(w);
-        announcement *an = calloc(n, sizeof *an);
-        notify_event *evs = calloc(2 * n, sizeof *evs);
-        size_t nev = 0;
-        for (size_t i = 0; i < n; i++) {
-            pending *p = &batch[i];
-            if (p->w.kind == JW_REQUEST_START) {
-                ej_recorded(e, p);
-            } else if (p->w.kind == JW_FINISH) {
-                announcement none = {0};
-                announcement *x = an != NULL ? &an[i] : &none;
-                int k = finished(e, p, x);
-                for (int m = 0; evs != NULL && an != NULL && m < k; m++)
-                    evs[nev++] = x->ev[m];
-                if (x == &none)
-                    json_decref(none.data);
-            }
-        }
-        if (nev > 0)
-            notify_emit_many(e->a, evs, nev, NULL);
-        for (size_t i = 0; an != NULL && i < n; i++)
-            json_decref(an[i].data);
-        for (size_t i = 0; i < n; i++)
-            ej_pend_clear(&batch[i]);
-        free(an);
-        free(evs);
-        free(batch);
+        free(b->p);
+        free(b);
+        e->writes_out--;
+        b = next;
     }
+}
+
+/*
+ * Write what has come (every batch waiting, in one transaction), then
+ * announce the outcomes among it (one transaction of events, one wake-up of
+ * streams and senders).
+ */
+static void write_batches(engine *e, batch *list)
+{
+    size_t n = 0;
+    for (batch *b = list; b != NULL; b = b->next)
+        n += b->n;
+    store_job_write *w = malloc((n ? n : 1) * sizeof *w);
+    size_t k = 0;
+    for (batch *b = list; b != NULL; b = b->next)
+        for (size_t i = 0; i < b->n; i++) {
+            pending *p = &b->p[i];
+            if (p->w.kind == JW_FINISH)
+                p->w.end = &p->end;
+            if (w != NULL)
+                w[k++] = p->w;
+            else
+                store_jobs_write(e->a->db, e->owner, &p->w, 1);
+        }
+    if (w != NULL) {
+        store_jobs_write(e->a->db, e->owner, w, n);
+        k = 0;
+        for (batch *b = list; b != NULL; b = b->next)
+            for (size_t i = 0; i < b->n; i++)
+                b->p[i].w = w[k++];
+    }
+    free(w);
+    announcement *an = calloc(n ? n : 1, sizeof *an);
+    notify_event *evs = calloc(2 * (n ? n : 1), sizeof *evs);
+    size_t nev = 0, a = 0;
+    for (batch *b = list; b != NULL; b = b->next)
+        for (size_t i = 0; i < b->n; i++, a++) {
+            pending *p = &b->p[i];
+            if (p->w.kind != JW_FINISH)
+                continue;
+            announcement none = {0};
+            announcement *x = an != NULL ? &an[a] : &none;
+            int m = finished(e, p, x);
+            for (int q = 0; evs != NULL && an != NULL && q < m; q++)
+                evs[nev++] = x->ev[q];
+            if (x == &none)
+                json_decref(none.data);
+        }
+    if (nev > 0)
+        notify_emit_many(e->a, evs, nev, NULL);
+    for (size_t i = 0; an != NULL && i < n; i++)
+        json_decref(an[i].data);
+    free(an);
+    free(evs);
+}
+
+void *ej_writer_main(void *arg)
+{
+    engine *e = arg;
+    pthread_mutex_lock(&e->mu);
+    for (;;) {
+        while (e->to_write == NULL && !e->stop_writer)
+            pthread_cond_wait(&e->write_cv, &e->mu);
+        if (e->to_write == NULL)
+            break; /* stopping, and nothing left */
+        batch *list = e->to_write;
+        e->to_write = NULL;
+        pthread_mutex_unlock(&e->mu);
+        write_batches(e, list);
+        pthread_mutex_lock(&e->mu);
+        batch_append(&e->written, list);
+        pthread_mutex_unlock(&e->mu);
+        curl_multi_wakeup(e->multi);
+        pthread_mutex_lock(&e->mu);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
 }
