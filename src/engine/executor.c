@@ -555,7 +555,10 @@ static void *engine_main(void *arg)
     const app *a = e->a;
     int64_t next_claim = 0, next_renew = 0;
     int64_t lease_ms = (int64_t)a->cfg->engine_lease_s * 1000;
-    int backlog = 0; /* more was due than fitted: claim again as soon as a job ends */
+    int backlog = 0; /* more was due than fitted: claim again as soon as there is room */
+    /* ... room for an eighth of the slots at least: a claim sorts every due target, so a
+       long backlog is taken in few claims, not one per finished job */
+    int claim_min = a->cfg->engine_inflight / 8 > 0 ? a->cfg->engine_inflight / 8 : 1;
     for (;;) {
         int64_t now = clock_now_ms();
         pthread_mutex_lock(&e->mu);
@@ -579,7 +582,7 @@ static void *engine_main(void *arg)
                 transfer_done(e, dj, m->data.result);
         }
         int room = a->cfg->engine_inflight - (int)e->njobs;
-        if (!stopping && (woken || now >= next_claim || (backlog && room > 0))) {
+        if (!stopping && (woken || now >= next_claim || (backlog && room >= claim_min))) {
             int got = claim(e);
             int64_t due = 0;
             if (got < room && got < STORE_JOBS_CLAIM_MAX)
@@ -635,7 +638,7 @@ static void *engine_main(void *arg)
         for (ejob *k = e->jobs; k != NULL && timeout > 0; k = k->next)
             if (k->phase == EJ_READY)
                 timeout = 0;
-        if (backlog && (int)e->njobs < a->cfg->engine_inflight)
+        if (backlog && a->cfg->engine_inflight - (int)e->njobs >= claim_min)
             timeout = 0;
         curl_multi_poll(e->multi, NULL, 0, timeout, NULL);
     }

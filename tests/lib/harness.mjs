@@ -148,12 +148,26 @@ export async function startServer(opts = {}) {
           const r = await exited;
           clearTimeout(killer);
           if (!keep) cleanup();
+          // Under ASan+UBSan: a memory error, a leak found at exit or undefined behaviour fails
+          // the test that stopped the server.
+          const san = sanitizerReport(stderr);
+          if (san) throw new Error(`the server's sanitizers reported:\n${san}`);
           return r;
         })();
       }
       return stopped;
     },
   };
+}
+
+/** What AddressSanitizer, LeakSanitizer or UBSan printed (the report's lines), or ''. */
+export function sanitizerReport(text) {
+  if (!/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(text)) return '';
+  return text
+    .split('\n')
+    .filter((l) => /Sanitizer|runtime error|SUMMARY|Direct leak|Indirect leak|^\s+#\d+ /.test(l))
+    .slice(0, 80)
+    .join('\n');
 }
 
 /**

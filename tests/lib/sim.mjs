@@ -3,7 +3,7 @@
 // Environment: P2S_SIM_BIN (default build/platform-sim).
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { ROOT } from './harness.mjs';
+import { ROOT, sanitizerReport } from './harness.mjs';
 
 export const SIM_BIN = resolve(ROOT, process.env.P2S_SIM_BIN || 'build/platform-sim');
 
@@ -52,6 +52,8 @@ export async function startSim(opts = {}) {
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const r = await exited;
+      const san = sanitizerReport(stderr);
+      if (san) throw new Error(`the simulator's sanitizers reported:\n${san}`);
       return r;
     },
   };
