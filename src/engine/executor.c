@@ -46,7 +46,7 @@ static int job_prepare(engine *e, ejob *j)
         err = store_job_attempt_start(a->db, j->sj.target_id, e->owner, now, &j->attempt_id);
     store_job_end fail = {.outcome = JOB_FAILED, .error_kind = "permanent"};
     if (err != APP_OK) {
-        store_job_release(a->db, j->sj.target_id, e->owner);
+        store_job_release(a->db, j->sj.target_id, e->owner, clock_now_ms());
         ej_unlink(e, j);
         ej_free(e, j);
         return -1;
@@ -98,7 +98,7 @@ static int job_prepare(engine *e, ejob *j)
     j->lib = calloc(n ? n : 1, sizeof *j->lib);
     j->links = calloc(n ? n : 1, sizeof *j->links);
     if (j->lib == NULL || j->links == NULL) {
-        store_job_release(a->db, j->sj.target_id, e->owner);
+        store_job_release(a->db, j->sj.target_id, e->owner, clock_now_ms());
         ej_unlink(e, j);
         ej_free(e, j);
         return -1;
@@ -195,7 +195,7 @@ static void dispatch(engine *e, ejob *j)
         store_job_progress(e->a->db, j->sj.target_id, e->owner, "publishing", progress,
                            j->reconciling);
         free(progress);
-        store_job_release(e->a->db, j->sj.target_id, e->owner);
+        store_job_release(e->a->db, j->sj.target_id, e->owner, clock_now_ms());
         ej_unlink(e, j);
         ej_free(e, j);
         return;
@@ -258,7 +258,7 @@ void ej_recorded(engine *e, pending *p)
     if (stopping) {
         /* not sent: given back, due again at once (its progress went with the record; a
            create step on record is reconciled by whoever takes it) */
-        store_job_release(e->a->db, j->sj.target_id, e->owner);
+        store_job_release(e->a->db, j->sj.target_id, e->owner, clock_now_ms());
         ej_unlink(e, j);
         ej_free(e, j);
         return;
@@ -443,7 +443,7 @@ static int claim(engine *e)
     for (size_t i = 0; i < n; i++) {
         ejob *j = calloc(1, sizeof *j);
         if (j == NULL) {
-            store_job_release(a->db, got[i].target_id, e->owner);
+            store_job_release(a->db, got[i].target_id, e->owner, clock_now_ms());
             store_job_clear(&got[i]);
             continue;
         }
@@ -663,7 +663,7 @@ static void *engine_main(void *arg)
                 continue;
             }
         }
-        store_job_release(a->db, j->sj.target_id, e->owner);
+        store_job_release(a->db, j->sj.target_id, e->owner, clock_now_ms());
         ej_unlink(e, j);
         ej_free(e, j);
     }

@@ -113,7 +113,7 @@ void ej_finish(engine *e, ejob *j, const store_job_end *end)
     pending *p = ej_pend_add(e, JW_FINISH, j);
     if (p == NULL) {
         /* no memory to wait: give the target back, any worker takes it again */
-        store_job_release(e->a->db, j->sj.target_id, e->owner);
+        store_job_release(e->a->db, j->sj.target_id, e->owner, clock_now_ms());
         ej_free(e, j);
         return;
     }

@@ -233,14 +233,31 @@ app_err store_jobs_renew(db *d, const char *owner, const int64_t *ids, size_t n,
     return e;
 }
 
-app_err store_job_release(db *d, int64_t target_id, const char *owner)
+app_err store_job_release(db *d, int64_t target_id, const char *owner, int64_t now_ms)
 {
+    db_conn *c = db_acquire(d, 5000);
+    if (c == NULL)
+        return APP_EBUSY;
+    /* the attempt ends as interrupted (before the lease goes, while it says whose it is) */
+    db_param q[4] = {DB_I(now_ms), DB_I(target_id), DB_I(target_id), DB_T(owner)};
     db_param p[2] = {DB_I(target_id), DB_T(owner)};
-    return db_query(d,
-                    "UPDATE post_targets SET lease_until = 0, state = CASE WHEN state = 'unknown' "
-                    "THEN 'unknown' ELSE 'retry_wait' END, attempts = CASE WHEN attempts > 0 "
-                    "THEN attempts - 1 ELSE 0 END WHERE id = ? AND lease_owner = ?",
-                    p, 2, NULL, NULL);
+    db_batch_item it[2] = {
+        {"UPDATE publish_attempts SET ended_at = ?, outcome = 'interrupted' WHERE target_id = ? "
+         "AND ended_at IS NULL AND EXISTS (SELECT 1 FROM post_targets WHERE id = ? AND "
+         "lease_owner = ?)",
+         q, 4, NULL, NULL, APP_OK},
+        {"UPDATE post_targets SET lease_until = 0, state = CASE WHEN state = 'unknown' THEN "
+         "'unknown' ELSE 'retry_wait' END, attempts = CASE WHEN attempts > 0 THEN attempts - 1 "
+         "ELSE 0 END WHERE id = ? AND lease_owner = ?",
+         p, 2, NULL, NULL, APP_OK},
+    };
+    app_err e = db_begin(c, DB_WRITE);
+    if (e == APP_OK)
+        e = db_exec_batch(c, it, 2);
+    if (e == APP_OK)
+        e = db_commit(c);
+    db_release(c);
+    return e;
 }
 
 app_err store_job_progress(db *d, int64_t target_id, const char *owner, const char *state,

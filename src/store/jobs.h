@@ -59,8 +59,12 @@ app_err store_jobs_claim(db *d, const char *owner, int64_t now_ms, int64_t lease
 /* Extend the leases owner holds on these targets to until. */
 app_err store_jobs_renew(db *d, const char *owner, const int64_t *ids, size_t n, int64_t until);
 
-/* Give up the lease on a target without an outcome (shutdown): it is due again at once. */
-app_err store_job_release(db *d, int64_t target_id, const char *owner);
+/*
+ * Give up the lease on a target without an outcome (shutdown): it is due
+ * again at once, the attempt not counted, and the attempt ends as
+ * interrupted.
+ */
+app_err store_job_release(db *d, int64_t target_id, const char *owner, int64_t now_ms);
 
 /*
  * Save the adapter's progress (and state publishing or processing) while
