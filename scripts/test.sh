@@ -3,7 +3,7 @@
 #
 #   C unit tests (cmocka)            build/tests/test_*
 #   API and browser tests            tests/api, tests/ui (node --test), on SQLite and on PostgreSQL
-#   fault tests                      tests/fault (kill -9 of workers mid-burst), on both
+#   fault tests                      tests/fault (kill -9 and SIGTERM of workers mid-burst), on both
 #   simulator tests                  tests/sim (no database), once
 #   the same under ASan+UBSan        build/asan/ (unit tests, API and simulator tests on SQLite)
 #
