@@ -3,56 +3,31 @@
 // SQLite: one worker at a time.  PostgreSQL: two workers at once, both killed now and then.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { BIN, BACKEND, startServer, sql } from '../lib/harness.mjs';
-import { signup, createWorkspace } from '../lib/api.mjs';
-import { startSim, simEnv } from '../lib/sim.mjs';
-import { connectAccount, until } from '../lib/connect.mjs';
+import { BACKEND, sql } from '../lib/harness.mjs';
+import { until } from '../lib/connect.mjs';
+import { burstSetup, importBurst, onPlatforms, threeAccounts } from '../lib/burst.mjs';
 
 const POSTS = Number(process.env.P2S_CRASH_POSTS || 1000);
 const KILLS = Number(process.env.P2S_CRASH_KILLS || 6);
 const WORKERS = BACKEND === 'postgres' ? 2 : 1;
 
-let sim;
-let srv;
-let owner;
-let ws;
+let b;
 const workers = [];
-let workerEnv;
 
 before(async () => {
-  sim = await startSim();
   // some latency, so that kills land in the middle of requests
-  await sim.admin('POST', '/_sim/latency', { platform: "*", ms: 30, jitter_ms: 30 });
-  srv = await startServer({ env: simEnv(sim.url), args: ['--no-worker'] });
-  owner = await signup(srv, { name: 'Owner' });
-  ws = await createWorkspace(owner, 'Burst');
-  workerEnv = {
-    ...process.env,
-    ...simEnv(sim.url),
-    P2S_DATABASE_URL: srv.dbUrl,
-    P2S_PUBLIC_URL: srv.url,
-    P2S_ENGINE_LEASE: '5',
-    P2S_ENGINE_PER_ACCOUNT: '8',
-  };
+  b = await burstSetup({
+    latency: { ms: 30, jitter_ms: 30 },
+    workerEnv: { P2S_ENGINE_LEASE: '5', P2S_ENGINE_PER_ACCOUNT: '8' },
+  });
 });
 after(async () => {
-  for (const w of workers) if (w.proc.exitCode === null) w.proc.kill('SIGKILL');
-  await srv.stop();
-  await sim.stop();
+  await b.stop();
 });
 
-/** Start `post2share worker` on the server's database and data directory. */
 function startWorker() {
-  const proc = spawn(BIN, ['worker', '--data-dir', srv.dataDir, '--db-pool', '4'], {
-    env: workerEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  proc.stderr.on('data', (d) => (err = (err + d).slice(-20000)));
-  const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
-  const w = { proc, exited, logs: () => err };
+  const w = b.startWorker();
   workers.push(w);
   return w;
 }
@@ -60,18 +35,10 @@ function startWorker() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 test(`${POSTS} posts due at once survive ${KILLS} kill -9 of ${WORKERS} worker(s), each published exactly once`, { timeout: 300000 }, async () => {
-  const accounts = [
-    await connectAccount(srv, owner, ws, 'facebook', { pick: 0 }),
-    await connectAccount(srv, owner, ws, 'facebook', { pick: 1 }),
-    await connectAccount(srv, owner, ws, 'linkedin'),
-  ];
-  assert.equal(new Set(accounts.map((a) => a.id)).size, 3);
-  const tag = randomBytes(4).toString('hex');
-  const rows = ['text,accounts,time'];
-  for (let i = 0; i < POSTS; i++) rows.push(`Burst ${tag} number ${i},${accounts[i % 3].id},now`);
-  const imp = await owner.call('POST', `/api/v1/workspaces/${ws}/posts/import`, rows.join('\n'), { headers: { 'Content-Type': 'text/csv' } });
-  assert.equal(imp.status, 201, imp.text.slice(0, 500));
-  assert.equal(imp.json.created, POSTS);
+  const { srv, sim } = b;
+  const accounts = await threeAccounts(b);
+  const tag = `Burst ${randomBytes(4).toString('hex')}`;
+  await importBurst(b, accounts, POSTS, tag);
 
   let live = [];
   for (let i = 0; i < WORKERS; i++) live.push(startWorker());
@@ -95,14 +62,7 @@ test(`${POSTS} posts due at once survive ${KILLS} kill -9 of ${WORKERS} worker(s
   assert.equal(count('failed'), 0, sql(srv, "SELECT error_code, error_message FROM post_targets WHERE state = 'failed' LIMIT 5"));
 
   // The platform side: every text exactly once.
-  const seen = new Map();
-  for (const platform of ['facebook', 'linkedin']) {
-    const r = await sim.admin('GET', `/_sim/posts?platform=${platform}`);
-    for (const p of r.items) {
-      if (!String(p.text).startsWith(`Burst ${tag} `)) continue;
-      seen.set(p.text, (seen.get(p.text) || 0) + 1);
-    }
-  }
+  const seen = await onPlatforms(sim, tag);
   const twice = [...seen].filter(([, n]) => n > 1);
   for (const [text] of twice) {
     const q = (s) => `'${s.replaceAll("'", "''")}'`;
