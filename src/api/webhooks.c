@@ -247,6 +247,17 @@ static json_t *path_hook(http_req *req, int64_t *id)
     return hook;
 }
 
+/* The host of the webhook named by the path (for the activity log): 0, or -1 after answering. */
+static int path_hook_host(http_req *req, int64_t *id, char *host, size_t hostlen)
+{
+    json_t *cur = path_hook(req, id);
+    if (cur == NULL)
+        return -1;
+    url_host(json_string_value(json_object_get(cur, "url")), host, hostlen);
+    json_decref(cur);
+    return 0;
+}
+
 void api_webhook_get(http_req *req)
 {
     int64_t id;
@@ -300,12 +311,9 @@ void api_webhook_patch(http_req *req)
 void api_webhook_rotate_secret(http_req *req)
 {
     int64_t id;
-    json_t *cur = path_hook(req, &id);
-    if (cur == NULL)
-        return;
     char host[256];
-    url_host(json_string_value(json_object_get(cur, "url")), host, sizeof host);
-    json_decref(cur);
+    if (path_hook_host(req, &id, host, sizeof host) != 0)
+        return;
     secret_ctx s;
     secret_new(&s, req->app->keys);
     actor who;
@@ -320,12 +328,9 @@ void api_webhook_rotate_secret(http_req *req)
 void api_webhook_delete(http_req *req)
 {
     int64_t id;
-    json_t *cur = path_hook(req, &id);
-    if (cur == NULL)
-        return;
     char host[256];
-    url_host(json_string_value(json_object_get(cur, "url")), host, sizeof host);
-    json_decref(cur);
+    if (path_hook_host(req, &id, host, sizeof host) != 0)
+        return;
     actor who;
     http_actor(req, &who);
     app_err e =
@@ -370,12 +375,9 @@ void api_webhook_deliveries(http_req *req)
 void api_webhook_test(http_req *req)
 {
     int64_t id;
-    json_t *cur = path_hook(req, &id);
-    if (cur == NULL)
-        return;
     char host[256];
-    url_host(json_string_value(json_object_get(cur, "url")), host, sizeof host);
-    json_decref(cur);
+    if (path_hook_host(req, &id, host, sizeof host) != 0)
+        return;
     int64_t now = clock_now_ms();
     /* the shape of every delivery (store/events.c), with id 0 and type "test" */
     json_t *payload = json_pack(

@@ -81,17 +81,23 @@ static app_err email_from_row(const db_rows *r, int i, store_email *m)
     return APP_OK;
 }
 
-app_err store_email_any_due(db *d, int64_t now_ms, int *due)
+/* *due 1 when sql (params: now twice: due by then, no lease running) finds a row. */
+static app_err any_due(db *d, const char *sql, int64_t now_ms, int *due)
 {
     db_rows *r = NULL;
     db_param p[2] = {DB_I(now_ms), DB_I(now_ms)};
-    app_err e = db_query(d,
-                         "SELECT id FROM email_outbox WHERE sent_at IS NULL AND failed_at IS NULL "
-                         "AND digest = 0 AND next_attempt_at <= ? AND lease_until < ? LIMIT 1",
-                         p, 2, &r, NULL);
+    app_err e = db_query(d, sql, p, 2, &r, NULL);
     *due = e == APP_OK && db_rows_count(r) > 0;
     db_rows_free(r);
     return e;
+}
+
+app_err store_email_any_due(db *d, int64_t now_ms, int *due)
+{
+    return any_due(d,
+                   "SELECT id FROM email_outbox WHERE sent_at IS NULL AND failed_at IS NULL AND "
+                   "digest = 0 AND next_attempt_at <= ? AND lease_until < ? LIMIT 1",
+                   now_ms, due);
 }
 
 app_err store_email_claim(db *d, const char *owner, int64_t now_ms, int64_t lease_ms,
@@ -278,15 +284,10 @@ void store_delivery_clear(store_delivery *dl)
 
 app_err store_delivery_any_due(db *d, int64_t now_ms, int *due)
 {
-    db_rows *r = NULL;
-    db_param p[2] = {DB_I(now_ms), DB_I(now_ms)};
-    app_err e = db_query(d,
-                         "SELECT id FROM webhook_deliveries WHERE state = 'pending' AND "
-                         "next_attempt_at <= ? AND lease_until < ? LIMIT 1",
-                         p, 2, &r, NULL);
-    *due = e == APP_OK && db_rows_count(r) > 0;
-    db_rows_free(r);
-    return e;
+    return any_due(d,
+                   "SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at "
+                   "<= ? AND lease_until < ? LIMIT 1",
+                   now_ms, due);
 }
 
 app_err store_delivery_claim(db *d, const char *owner, int64_t now_ms, int64_t lease_ms,

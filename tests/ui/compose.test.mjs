@@ -13,22 +13,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from '../lib/browser.mjs';
 import { ROOT, startServer } from '../lib/harness.mjs';
 import { Client, addMember, signup } from '../lib/api.mjs';
 import { startSim, simEnv } from '../lib/sim.mjs';
 
-const CHROMIUM = process.env.P2S_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = process.env.P2S_SCREENSHOTS || '/tmp/p2s-compose-ui';
 const PASSWORD = 'correct horse battery';
 const JPEG = join(ROOT, 'tests', 'fixtures', 'photo-320x240.jpg');
@@ -42,7 +31,7 @@ before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   sim = await startSim();
   srv = await startServer({ env: { ...simEnv(sim.url), P2S_SIGNUP_LIMIT: '1000', P2S_AUTH_FAIL_LIMIT: '1000' } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 });
 
 after(async () => {

@@ -3,20 +3,9 @@
 // against the real server started by the shared harness.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from '../lib/browser.mjs';
 import { startServer } from '../lib/harness.mjs';
 
-const CHROMIUM = process.env.P2S_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = '/tmp/landing.png';
 
 let srv;
@@ -25,11 +14,7 @@ let browser;
 before(async () => {
   srv = await startServer();
   // launch() gives every run a fresh temporary profile and removes it on close.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

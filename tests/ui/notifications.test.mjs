@@ -16,23 +16,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from '../lib/browser.mjs';
 import { startServer } from '../lib/harness.mjs';
 import { Client, addMember, signup } from '../lib/api.mjs';
 import { startSim, simEnv } from '../lib/sim.mjs';
 import { connectAccount, until } from '../lib/connect.mjs';
 
-const CHROMIUM = process.env.P2S_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = process.env.P2S_SCREENSHOTS || '/tmp/p2s-notifications-ui';
 const PASSWORD = 'correct horse battery';
 
@@ -68,7 +57,7 @@ before(async () => {
   receiver = await startReceiver();
   sim = await startSim();
   srv = await startServer({ env: { ...simEnv(sim.url), P2S_WEBHOOK_ALLOW_PRIVATE: '1' } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 });
 
 after(async () => {

@@ -1,6 +1,6 @@
 /* The frame of the signed-in app: header, workspace switcher, user menu, navigation. */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { messageOf } from '../api';
 import { Link, usePath } from '../router';
 import { loadWorkspaces, selectWorkspace, signOut } from '../session';
@@ -9,6 +9,7 @@ import { roleLabel } from '../util';
 import { usePendingCount } from '../pending';
 import { Footer, PRODUCT_NAME } from './Layout';
 import { NotificationBell, ToastStack } from './Notifications';
+import { usePopover } from './ui';
 import { followNotifications } from '../notifications';
 
 const NAV: readonly { href: string; label: string }[] = [
@@ -71,32 +72,8 @@ function WorkspaceSwitcher({ session }: { session: SignedIn }) {
 }
 
 function UserMenu({ session }: { session: SignedIn }) {
-  const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const wrapRef = useRef<HTMLDivElement>(null);
-  const buttonRef = useRef<HTMLButtonElement>(null);
-  const path = usePath();
-
-  useEffect(() => setOpen(false), [path]);
-
-  useEffect(() => {
-    if (!open) return;
-    const onDown = (e: Event) => {
-      if (wrapRef.current && !wrapRef.current.contains(e.target as Node)) setOpen(false);
-    };
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        setOpen(false);
-        buttonRef.current?.focus();
-      }
-    };
-    document.addEventListener('pointerdown', onDown);
-    document.addEventListener('keydown', onKey);
-    return () => {
-      document.removeEventListener('pointerdown', onDown);
-      document.removeEventListener('keydown', onKey);
-    };
-  }, [open]);
+  const { open, setOpen, wrapRef, buttonRef } = usePopover();
 
   const initial = session.user.name.trim().charAt(0).toUpperCase() || '?';
   return (

@@ -5,7 +5,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Link, usePath } from '../router';
+import { Link } from '../router';
 import { getSession, selectWorkspace } from '../session';
 import { formatTime, relativeTime } from '../util';
 import {
@@ -21,7 +21,7 @@ import {
   useUnreadCount,
 } from '../notifications';
 import type { AppNotification, NotificationChange, Toast } from '../notifications';
-import { ErrorBox, Loading } from './ui';
+import { ErrorBox, Loading, usePopover } from './ui';
 
 /** How long a toast stays (while not hovered or focused). */
 const TOAST_MS = 8000;
@@ -285,31 +285,7 @@ function NotificationPanel({ onClose }: { onClose: () => void }) {
 
 export function NotificationBell() {
   const { total } = useUnreadCount();
-  const [open, setOpen] = useState(false);
-  const wrapRef = useRef<HTMLDivElement>(null);
-  const buttonRef = useRef<HTMLButtonElement>(null);
-  const path = usePath();
-
-  useEffect(() => setOpen(false), [path]);
-
-  useEffect(() => {
-    if (!open) return;
-    const onDown = (e: Event) => {
-      if (wrapRef.current && !wrapRef.current.contains(e.target as Node)) setOpen(false);
-    };
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        setOpen(false);
-        buttonRef.current?.focus();
-      }
-    };
-    document.addEventListener('pointerdown', onDown);
-    document.addEventListener('keydown', onKey);
-    return () => {
-      document.removeEventListener('pointerdown', onDown);
-      document.removeEventListener('keydown', onKey);
-    };
-  }, [open]);
+  const { open, setOpen, wrapRef, buttonRef } = usePopover();
 
   const unread = total ?? 0;
   return (

@@ -2,6 +2,7 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api';
+import { usePath } from '../router';
 
 /** Problems with several fields, found before anything is sent. */
 export class FieldErrors extends Error {
@@ -459,4 +460,38 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
     };
   }, [...deps, tick]);
   return { data, setData, error, loading, reload: () => setTick((n) => n + 1) };
+}
+
+/**
+ * A menu or panel that opens from a button: closed again on a click outside wrapRef, on Escape
+ * (focus goes back to buttonRef) and when the page changes.
+ */
+export function usePopover() {
+  const [open, setOpen] = useState(false);
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const path = usePath();
+
+  useEffect(() => setOpen(false), [path]);
+
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: Event) => {
+      if (wrapRef.current && !wrapRef.current.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setOpen(false);
+        buttonRef.current?.focus();
+      }
+    };
+    document.addEventListener('pointerdown', onDown);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('pointerdown', onDown);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
+
+  return { open, setOpen, wrapRef, buttonRef };
 }
