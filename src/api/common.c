@@ -99,3 +99,19 @@ int api_id_array(http_req *req, const char *field, int64_t *ids, size_t max, siz
     }
     return 0;
 }
+
+int api_query_id(http_req *req, const char *name, int64_t *out)
+{
+    const char *s = http_query(req, name);
+    *out = 0;
+    if (s == NULL || *s == '\0')
+        return 0;
+    *out = guard_parse_id(s);
+    if (*out <= 0) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "%s must be a positive integer id", name);
+        http_reply_error(req, 400, "invalid_field", msg, name);
+        return -1;
+    }
+    return 0;
+}

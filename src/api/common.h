@@ -34,4 +34,7 @@ void api_reply_me(http_req *req, int status, const store_user *u);
 /* Read a required JSON id array field into ids (at most max); -1 after answering 400. */
 int api_id_array(http_req *req, const char *field, int64_t *ids, size_t max, size_t *n);
 
+/* An optional positive id in the query string (*out 0 when absent); -1 after answering 400. */
+int api_query_id(http_req *req, const char *name, int64_t *out);
+
 #endif

@@ -27,23 +27,6 @@ static store_notif_owner owner_of(const http_req *req)
     return (store_notif_owner){req->auth.user_id, req->auth.api_key_id};
 }
 
-/* An optional positive id in the query string; -1 after answering 400. */
-static int query_id(http_req *req, const char *name, int64_t *out)
-{
-    const char *s = http_query(req, name);
-    *out = 0;
-    if (s == NULL || *s == '\0')
-        return 0;
-    *out = guard_parse_id(s);
-    if (*out <= 0) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "%s must be a positive integer id", name);
-        http_reply_error(req, 400, "invalid_field", msg, name);
-        return -1;
-    }
-    return 0;
-}
-
 /* An optional 0/1 flag in the query string (also true/false); -1 after answering 400. */
 static int query_flag(http_req *req, const char *name, int *out)
 {
@@ -65,9 +48,9 @@ static int query_flag(http_req *req, const char *name, int *out)
 void api_notifications_list(http_req *req)
 {
     store_notif_filter f = {0, 0, 0, 50};
-    if (query_id(req, "workspace_id", &f.workspace_id) != 0 ||
+    if (api_query_id(req, "workspace_id", &f.workspace_id) != 0 ||
         query_flag(req, "unread", &f.unread_only) != 0 ||
-        query_id(req, "cursor", &f.before_id) != 0)
+        api_query_id(req, "cursor", &f.before_id) != 0)
         return;
     const char *ls = http_query(req, "limit");
     if (ls != NULL && *ls) {

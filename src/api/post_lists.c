@@ -51,22 +51,6 @@ static int split_list(const char *s, char *buf, size_t buflen, const char **out,
     return 0;
 }
 
-static int query_id(http_req *req, const char *name, int64_t *out)
-{
-    const char *s = http_query(req, name);
-    *out = 0;
-    if (s == NULL || *s == '\0')
-        return 0;
-    *out = guard_parse_id(s);
-    if (*out <= 0) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "%s must be a positive integer id", name);
-        http_reply_error(req, 400, "invalid_field", msg, name);
-        return -1;
-    }
-    return 0;
-}
-
 /* The filters common to the list, calendar and export; -1 after answering 400. */
 static int read_filters(http_req *req, filter_buf *b)
 {
@@ -88,8 +72,8 @@ static int read_filters(http_req *req, filter_buf *b)
     }
     b->f.states = b->states[0] ? b->states : NULL;
     b->f.platforms = b->platforms[0] ? b->platforms : NULL;
-    if (query_id(req, "campaign_id", &b->f.campaign_id) != 0 ||
-        query_id(req, "account_id", &b->f.account_id) != 0)
+    if (api_query_id(req, "campaign_id", &b->f.campaign_id) != 0 ||
+        api_query_id(req, "account_id", &b->f.account_id) != 0)
         return -1;
     if ((s = http_query(req, "q")) != NULL && *s) {
         if (strlen(s) > 200) {
@@ -122,7 +106,7 @@ static void add_locals(json_t *items, const tz_zone *z)
 void api_posts_list(http_req *req)
 {
     filter_buf b;
-    if (read_filters(req, &b) != 0 || query_id(req, "cursor", &b.f.before_id) != 0)
+    if (read_filters(req, &b) != 0 || api_query_id(req, "cursor", &b.f.before_id) != 0)
         return;
     int64_t limit = 50;
     const char *ls = http_query(req, "limit");
